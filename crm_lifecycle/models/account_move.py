@@ -1,0 +1,44 @@
+from odoo import api, models
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    def write(self, vals):
+        # Posting, resetting to draft and cancelling all write the state.
+        touched = {"state", "partner_id"} & vals.keys()
+        before = self._lifecycle_customer_partners() if touched else None
+        result = super().write(vals)
+        if touched:
+            (before | self._lifecycle_customer_partners())._lifecycle_mark_pending()
+        return result
+
+    def _lifecycle_customer_partners(self):
+        return self.filtered(
+            lambda move: move.move_type in ("out_invoice", "out_refund")
+        ).commercial_partner_id
+
+
+class AccountPartialReconcile(models.Model):
+    _inherit = "account.partial.reconcile"
+
+    # A reconciliation changes payment_state (paid, reversed by a credit
+    # note), which Odoo computes without calling write().
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        partials = super().create(vals_list)
+        partials._lifecycle_partners()._lifecycle_mark_pending()
+        return partials
+
+    def unlink(self):
+        partners = self._lifecycle_partners()
+        result = super().unlink()
+        partners._lifecycle_mark_pending()
+        return result
+
+    def _lifecycle_partners(self):
+        lines = self.debit_move_id | self.credit_move_id
+        return lines.filtered(
+            lambda line: line.move_id.move_type in ("out_invoice", "out_refund")
+        ).move_id.commercial_partner_id

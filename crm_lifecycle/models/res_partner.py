@@ -1,0 +1,375 @@
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL
+
+from .crm_lifecycle_phase_history import PHASES
+
+_logger = logging.getLogger(__name__)
+
+LIFECYCLE_SYNCED_FIELDS = {
+    "lifecycle_phase",
+    "lifecycle_phase_since",
+    "lifecycle_phase_locked",
+}
+PENDING_KEY = "crm_lifecycle.pending_partner_ids"
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    lifecycle_phase = fields.Selection(
+        PHASES,
+        string="Lifecycle Phase",
+        index=True,
+        tracking=True,
+        copy=False,
+        help="Selection: a prospect to qualify. Acquisition: an open opportunity, "
+        "quotation or order. Retention: a customer with a posted invoice. "
+        "Extension: a repeat or cross-sell customer. Held on the company and "
+        "shown on its contacts.",
+    )
+    lifecycle_phase_locked = fields.Boolean(
+        string="Phase Locked",
+        tracking=True,
+        copy=False,
+        help="Set by hand by a manager: the automatic rules leave it alone "
+        "until it is unlocked.",
+    )
+    lifecycle_phase_since = fields.Datetime(string="In Phase Since", copy=False)
+    lifecycle_phase_days = fields.Integer(
+        string="Days in Phase", compute="_compute_lifecycle_phase_days"
+    )
+    lifecycle_history_ids = fields.One2many(
+        "crm.lifecycle.phase.history", "partner_id", string="Phase History"
+    )
+    lifecycle_first_contact_date = fields.Date(
+        string="First Contact", copy=False, readonly=True
+    )
+    lifecycle_first_purchase_date = fields.Date(
+        string="First Purchase", copy=False, readonly=True
+    )
+    lifecycle_days_to_first_purchase = fields.Integer(
+        string="Days to First Purchase",
+        compute="_compute_lifecycle_days_to_first_purchase",
+        store=True,
+        aggregator="avg",
+    )
+    lifecycle_recompute_date = fields.Date(
+        copy=False,
+        readonly=True,
+        help="Technical: the day the scheduled action last recomputed it.",
+    )
+    contact_preference = fields.Selection(
+        [
+            ("email", "E-mail"),
+            ("phone", "Phone"),
+            ("sms", "SMS"),
+            ("social", "Social Media"),
+        ],
+        string="Preferred Channel",
+        help="How the customer prefers to be contacted.",
+    )
+    social_linkedin = fields.Char(string="LinkedIn")
+    social_facebook = fields.Char(string="Facebook")
+    social_instagram = fields.Char(string="Instagram")
+    social_x = fields.Char(string="X (Twitter)")
+
+    # ------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------
+
+    @api.depends("lifecycle_phase_since")
+    def _compute_lifecycle_phase_days(self):
+        now = fields.Datetime.now()
+        for partner in self:
+            since = partner.lifecycle_phase_since
+            partner.lifecycle_phase_days = (now - since).days if since else 0
+
+    @api.depends("lifecycle_first_contact_date", "lifecycle_first_purchase_date")
+    def _compute_lifecycle_days_to_first_purchase(self):
+        for partner in self:
+            first, bought = (
+                partner.lifecycle_first_contact_date,
+                partner.lifecycle_first_purchase_date,
+            )
+            partner.lifecycle_days_to_first_purchase = (
+                max((bought - first).days, 0) if first and bought else 0
+            )
+
+    # ------------------------------------------------------------
+    # Commercial fields: the phase lives on the commercial partner
+    # ------------------------------------------------------------
+
+    @api.model
+    def _commercial_fields(self):
+        return super()._commercial_fields() + sorted(LIFECYCLE_SYNCED_FIELDS)
+
+    def _commercial_sync_to_children(self, fields_to_sync=None):
+        partner = self.with_context(crm_lifecycle_engine=True)
+        if fields_to_sync and set(fields_to_sync) <= LIFECYCLE_SYNCED_FIELDS:
+            # The change is tracked once, on the commercial partner.
+            partner = partner.with_context(mail_notrack=True)
+        return super(ResPartner, partner)._commercial_sync_to_children(
+            fields_to_sync
+        )
+
+    def _commercial_sync_from_company(self):
+        return super(
+            ResPartner, self.with_context(crm_lifecycle_engine=True)
+        )._commercial_sync_from_company()
+
+    def _track_get_default_log_message(self, tracked_fields):
+        reason = self.env.context.get("lifecycle_phase_reason")
+        if reason and "lifecycle_phase" in tracked_fields:
+            return reason
+        return super()._track_get_default_log_message(tracked_fields)
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        manual = []
+        if not self.env.context.get("crm_lifecycle_engine"):
+            for vals in vals_list:
+                if vals.get("lifecycle_phase") or vals.get("lifecycle_phase_locked"):
+                    self._lifecycle_check_manual(vals)
+                    manual.append(
+                        (vals.pop("lifecycle_phase", False),
+                         vals.pop("lifecycle_phase_locked", True))
+                    )
+                else:
+                    manual.append(None)
+        partners = super().create(vals_list)
+        reason = (self.env.context.get("lifecycle_phase_reason") or "").strip()
+        for partner, setting in zip(partners, manual):
+            if setting and setting[0]:
+                partner._lifecycle_set_phase(
+                    setting[0], reason, manual=True, lock=setting[1]
+                )
+        partners._lifecycle_mark_pending()
+        return partners
+
+    def write(self, vals):
+        if (
+            {"lifecycle_phase", "lifecycle_phase_locked"} & vals.keys()
+            and not self.env.context.get("crm_lifecycle_engine")
+        ):
+            return self._lifecycle_write_manual(vals)
+        return super().write(vals)
+
+    def _lifecycle_check_manual(self, vals):
+        """A phase set from outside the rules (form, import, XML-RPC) must be
+        a known phase, come from a manager and carry a reason."""
+        phase = vals.get("lifecycle_phase")
+        if phase and phase not in dict(PHASES):
+            raise ValidationError(
+                self.env._(
+                    "Unknown lifecycle phase %(phase)r. Use one of: %(phases)s.",
+                    phase=phase,
+                    phases=", ".join(dict(PHASES)),
+                )
+            )
+        if not self.env.is_superuser() and not self.env.user.has_group(
+            "crm_lifecycle.group_crm_lifecycle_manager"
+        ):
+            raise AccessError(
+                self.env._("Only lifecycle managers can set a phase by hand.")
+            )
+        if not (self.env.context.get("lifecycle_phase_reason") or "").strip():
+            raise UserError(
+                self.env._(
+                    "A manual phase change needs a reason: use the "
+                    "\"Set Phase\" button and explain the change."
+                )
+            )
+
+    def _lifecycle_write_manual(self, vals):
+        self._lifecycle_check_manual(vals)
+        vals = dict(vals)
+        phase = vals.pop("lifecycle_phase", None)
+        locked = vals.pop("lifecycle_phase_locked", None)
+        reason = self.env.context["lifecycle_phase_reason"].strip()
+        result = super().write(vals) if vals else True
+        partners = self.commercial_partner_id
+        if phase is not None:
+            partners._lifecycle_set_phase(
+                phase, reason, manual=True, lock=True if locked is None else locked
+            )
+        elif locked is not None:
+            partners.with_context(
+                crm_lifecycle_engine=True, lifecycle_phase_reason=reason
+            ).write({"lifecycle_phase_locked": locked})
+            if not locked:
+                partners._lifecycle_recompute()
+        return result
+
+    # ------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------
+
+    def action_lifecycle_set_phase(self):
+        """Open the wizard that sets the phase by hand, with a reason."""
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Set Lifecycle Phase"),
+            "res_model": "crm.lifecycle.phase.set",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_partner_ids": self.commercial_partner_id.ids,
+                "default_phase": self[:1].commercial_partner_id.lifecycle_phase,
+            },
+        }
+
+    def action_lifecycle_unlock(self):
+        """Hand the phase back to the automatic rules."""
+        partners = self.commercial_partner_id.filtered("lifecycle_phase_locked")
+        if not partners:
+            return True
+        partners.with_context(
+            lifecycle_phase_reason=self.env._("Unlocked: automatic rules apply again")
+        ).write({"lifecycle_phase_locked": False})
+        return True
+
+    def action_view_lifecycle_history(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_lifecycle.crm_lifecycle_phase_history_action"
+        )
+        action["domain"] = [
+            ("partner_id", "=", self.commercial_partner_id.id)
+        ]
+        action["context"] = {"search_default_group_by_phase": 0}
+        return action
+
+    # ------------------------------------------------------------
+    # Business methods
+    # ------------------------------------------------------------
+
+    def _lifecycle_set_phase(self, phase, reason, manual=False, lock=None):
+        """Move these commercial partners to ``phase`` (False: out of the
+        lifecycle), closing their open history row and opening a new one."""
+        now = fields.Datetime.now()
+        History = self.env["crm.lifecycle.phase.history"].sudo()
+        open_rows = History.search(
+            [("partner_id", "in", self.ids), ("date_end", "=", False)]
+        )
+        open_rows.write({"date_end": now})
+        open_rows.flush_recordset(["date_end"])
+        if phase:
+            History.create(
+                [
+                    {
+                        "partner_id": partner.id,
+                        "phase": phase,
+                        "date_start": now,
+                        "reason": reason,
+                        "manual": manual,
+                        "user_id": manual and self.env.uid,
+                    }
+                    for partner in self
+                ]
+            )
+        vals = {"lifecycle_phase": phase, "lifecycle_phase_since": phase and now}
+        if lock is not None:
+            vals["lifecycle_phase_locked"] = lock
+        self.with_context(
+            crm_lifecycle_engine=True, lifecycle_phase_reason=reason
+        ).write(vals)
+
+    def _lifecycle_recompute(self):
+        """Apply the automatic rules to these partners now."""
+        return self.env["crm.lifecycle.engine"].sudo()._recompute(
+            self.commercial_partner_id.sudo()
+        )
+
+    def _lifecycle_mark_pending(self):
+        """Recompute these partners once, at the end of the transaction, so
+        that an event (an order confirmed, an invoice posted, a payment
+        reconciled) costs one set-based recompute whatever it touched."""
+        ids = {pid for pid in self.commercial_partner_id.ids if pid}
+        if not ids or self.env.context.get("crm_lifecycle_no_event"):
+            return
+        data = self.env.cr.precommit.data
+        if PENDING_KEY not in data:
+            data[PENDING_KEY] = set()
+            self.env.cr.precommit.add(self._lifecycle_flush_pending)
+        data[PENDING_KEY] |= ids
+
+    def _lifecycle_flush_pending(self):
+        ids = self.env.cr.precommit.data.pop(PENDING_KEY, set())
+        partners = self.env["res.partner"].sudo().browse(sorted(ids)).exists()
+        if partners:
+            partners._lifecycle_recompute()
+            self.env.flush_all()
+
+    @api.model
+    def _cron_lifecycle_recompute(self, batch_size=None):
+        """Daily: apply the lifecycle rules to every commercial partner not
+        yet recomputed today, one batch per call, with progress.
+
+        Resumable (a partner is marked once done today) and idempotent (the
+        rules only write what changed). A batch that fails is retried one
+        partner at a time so that one bad record is logged and skipped.
+        Returns the number of partners still to do."""
+        params = self.env["ir.config_parameter"].sudo()
+        batch_size = batch_size or int(
+            params.get_param("crm_lifecycle.cron_batch_size", 2000)
+        )
+        today = fields.Date.context_today(self)
+        self.env.flush_all()
+        query = SQL(
+            """
+            SELECT id FROM res_partner
+             WHERE active AND id = commercial_partner_id
+               AND (lifecycle_recompute_date IS NULL
+                    OR lifecycle_recompute_date < %(today)s)
+            """,
+            today=today,
+        )
+        self.env.cr.execute(SQL("%s ORDER BY id LIMIT %s", query, batch_size))
+        ids = [pid for (pid,) in self.env.cr.fetchall()]
+        partners = self.sudo().browse(ids)
+        try:
+            with self.env.cr.savepoint():
+                partners._lifecycle_recompute()
+        except Exception:
+            _logger.exception("Lifecycle batch failed, retrying one by one")
+            for partner in partners:
+                try:
+                    with self.env.cr.savepoint():
+                        partner._lifecycle_recompute()
+                except Exception:
+                    _logger.exception(
+                        "Lifecycle recompute failed for partner %s", partner.id
+                    )
+        self.env.cr.execute(
+            SQL(
+                "UPDATE res_partner SET lifecycle_recompute_date = %s"
+                " WHERE id = ANY(%s)",
+                today,
+                ids,
+            )
+        )
+        self.invalidate_model(["lifecycle_recompute_date"])
+        self.env.cr.execute(SQL("SELECT COUNT(*) FROM (%s) todo", query))
+        remaining = self.env.cr.fetchone()[0]
+        self.env["ir.cron"]._notify_progress(done=len(ids), remaining=remaining)
+        return remaining
+
+    @api.model
+    def _lifecycle_recompute_all(self, batch_size=None):
+        """Recompute every partner to the end in this transaction, even those
+        already done today (installation, tests, benchmark)."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE res_partner SET lifecycle_recompute_date = NULL"
+            " WHERE lifecycle_recompute_date IS NOT NULL"
+        )
+        self.invalidate_model(["lifecycle_recompute_date"])
+        while self._cron_lifecycle_recompute(batch_size=batch_size):
+            pass

@@ -1,0 +1,1 @@
+from . import crm_lifecycle_phase_set
