@@ -419,7 +419,9 @@ class CrmLifecycleEngine(models.AbstractModel):
             if not vals["date_end"]:
                 since.setdefault(vals["date_start"], []).append(vals["partner_id"])
         for start, ids in since.items():
-            self.env["res.partner"].browse(ids).with_context(
+            partners = self.env["res.partner"].browse(ids)
+            partners._track_set_log_message(reason)
+            partners.with_context(
                 crm_lifecycle_engine=True, lifecycle_phase_reason=reason
             ).write({"lifecycle_phase": phase, "lifecycle_phase_since": start})
 

@@ -120,12 +120,6 @@ class ResPartner(models.Model):
             ResPartner, self.with_context(crm_lifecycle_engine=True)
         )._commercial_sync_from_company()
 
-    def _track_get_default_log_message(self, tracked_fields):
-        reason = self.env.context.get("lifecycle_phase_reason")
-        if reason and "lifecycle_phase" in tracked_fields:
-            return reason
-        return super()._track_get_default_log_message(tracked_fields)
-
     # ------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------
@@ -200,6 +194,7 @@ class ResPartner(models.Model):
                 phase, reason, manual=True, lock=True if locked is None else locked
             )
         elif locked is not None:
+            partners._track_set_log_message(reason)
             partners.with_context(
                 crm_lifecycle_engine=True, lifecycle_phase_reason=reason
             ).write({"lifecycle_phase_locked": locked})
@@ -277,6 +272,8 @@ class ResPartner(models.Model):
         vals = {"lifecycle_phase": phase, "lifecycle_phase_since": phase and now}
         if lock is not None:
             vals["lifecycle_phase_locked"] = lock
+        # The reason goes with the tracking message in the chatter.
+        self._track_set_log_message(reason)
         self.with_context(
             crm_lifecycle_engine=True, lifecycle_phase_reason=reason
         ).write(vals)

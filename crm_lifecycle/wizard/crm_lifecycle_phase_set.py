@@ -36,7 +36,7 @@ class CrmLifecyclePhaseSet(models.TransientModel):
         self.ensure_one()
         reason = (self.reason or "").strip()
         if not reason:
-            raise UserError(self.env._("Explain why the phase is set by hand."))
+            raise UserError(self.env._("A reason is required: explain why the phase is set by hand."))
         self.partner_ids.commercial_partner_id.with_context(
             lifecycle_phase_reason=reason
         ).write({"lifecycle_phase": self.phase, "lifecycle_phase_locked": self.lock})

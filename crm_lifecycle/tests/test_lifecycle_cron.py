@@ -1,0 +1,121 @@
+from unittest.mock import patch
+
+from odoo.tests import tagged
+
+from odoo.addons.crm_lifecycle.models.crm_lifecycle_engine import CrmLifecycleEngine
+
+from .common import CrmLifecycleCommon
+
+
+@tagged("post_install", "-at_install")
+class TestLifecycleCron(CrmLifecycleCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.partners = cls.env["res.partner"]
+        for index in range(7):
+            cls.partners |= cls._new_customer(f"Cron Customer {index}")
+        cls.env.cr.flush()
+
+    def _build_mixed_book(self):
+        """Seven customers, every phase, made through the events."""
+        p = self.partners
+        self._opportunity(p[1])
+        self._quotation(p[2])
+        self._invoice(p[3])
+        self._invoice(p[4])
+        self._invoice(p[4])
+        self._invoice(p[5], products=[self.product_hw, self.product_srv])
+        lost = self._opportunity(p[6])
+        self._flush_events()
+        lost.action_set_lost()
+        self._flush_events()
+        return {partner.id: partner.lifecycle_phase for partner in p}
+
+    def test_event_path_and_cron_path_agree(self):
+        by_events = self._build_mixed_book()
+        self.assertEqual(
+            list(by_events.values()),
+            ["selection", "acquisition", "acquisition", "retention",
+             "extension", "extension", "selection"],
+        )
+        # Forget everything the events did, then let the cron rebuild it.
+        self.env.flush_all()
+        self.env.cr.execute(
+            "DELETE FROM crm_lifecycle_phase_history WHERE partner_id = ANY(%s)",
+            [self.partners.ids],
+        )
+        self.env.cr.execute(
+            "UPDATE res_partner SET lifecycle_phase = NULL WHERE id = ANY(%s)",
+            [self.partners.ids],
+        )
+        self.env.invalidate_all()
+        self.env["res.partner"]._lifecycle_recompute_all(batch_size=3)
+        self.assertEqual(
+            {partner.id: partner.lifecycle_phase for partner in self.partners},
+            by_events,
+        )
+
+    def test_cron_is_idempotent(self):
+        self._build_mixed_book()
+        History = self.env["crm.lifecycle.phase.history"]
+        rows = History.search_count([])
+        messages = self.env["mail.message"].search_count([])
+        self.env["res.partner"]._lifecycle_recompute_all(batch_size=2)
+        self.env["res.partner"]._lifecycle_recompute_all(batch_size=50)
+        self.assertEqual(History.search_count([]), rows)
+        self.assertEqual(self.env["mail.message"].search_count([]), messages)
+
+    def test_cron_works_in_batches_with_progress(self):
+        Partner = self.env["res.partner"]
+        Partner._lifecycle_recompute_all()
+        self.env.cr.execute(
+            "UPDATE res_partner SET lifecycle_recompute_date = NULL WHERE id = ANY(%s)",
+            [self.partners.ids],
+        )
+        Partner.invalidate_model()
+        remaining = []
+        with patch.object(
+            type(self.env["ir.cron"]), "_notify_progress", autospec=True
+        ) as progress:
+            while True:
+                left = Partner._cron_lifecycle_recompute(batch_size=3)
+                remaining.append(left)
+                if not left:
+                    break
+        self.assertEqual(remaining, [4, 1, 0])
+        self.assertEqual(
+            [call.kwargs["done"] for call in progress.call_args_list], [3, 3, 1]
+        )
+        # Done today: a second run has nothing left to do.
+        self.assertEqual(Partner._cron_lifecycle_recompute(batch_size=3), 0)
+
+    def test_cron_survives_one_broken_record(self):
+        self.env.flush_all()
+        self.env.cr.execute(
+            "DELETE FROM crm_lifecycle_phase_history WHERE partner_id = ANY(%s)",
+            [self.partners.ids],
+        )
+        self.env.cr.execute(
+            "UPDATE res_partner SET lifecycle_phase = NULL WHERE id = ANY(%s)",
+            [self.partners.ids],
+        )
+        self.env.invalidate_all()
+        broken = self.partners[2]
+        original = CrmLifecycleEngine._target_phase
+
+        def target_phase(engine, fact, rules):
+            if fact.partner_id == broken.id:
+                raise ValueError("corrupt record")
+            return original(engine, fact, rules)
+
+        with patch.object(CrmLifecycleEngine, "_target_phase", target_phase), \
+                self.assertLogs(
+                    "odoo.addons.crm_lifecycle.models.res_partner", level="ERROR"
+                ) as logs:
+            self.env["res.partner"]._lifecycle_recompute_all(batch_size=3)
+        self.assertFalse(broken.lifecycle_phase)
+        self.assertEqual(
+            set((self.partners - broken).mapped("lifecycle_phase")), {"selection"}
+        )
+        self.assertTrue(any(str(broken.id) in line for line in logs.output))

@@ -1,0 +1,98 @@
+from datetime import datetime
+
+from odoo.tests import tagged
+
+from .common import CrmLifecycleCommon
+
+
+@tagged("post_install", "-at_install")
+class TestLifecycleFunnel(CrmLifecycleCommon):
+    """Funnel figures on a known history: four customers, each stopping one
+    phase further than the previous one."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Partner = cls.env["res.partner"].with_context(crm_lifecycle_no_event=True)
+        cls.env.flush_all()
+        # Only our four customers in the funnel.
+        cls.env.cr.execute(
+            "UPDATE res_partner SET lifecycle_phase = NULL WHERE lifecycle_phase IS NOT NULL"
+        )
+        cls.env.cr.execute("DELETE FROM crm_lifecycle_phase_history")
+        cls.env.invalidate_all()
+        cls.funnel = Partner.create(
+            [{"name": f"Funnel {n}", "is_company": True} for n in "ABCD"]
+        )
+        day = lambda d: datetime(2025, 1, 1 + d)  # noqa: E731
+        paths = [
+            [("selection", 0, None)],
+            [("selection", 0, 4), ("acquisition", 4, None)],
+            [("selection", 0, 2), ("acquisition", 2, 10), ("retention", 10, None)],
+            [("selection", 0, 6), ("acquisition", 6, 8), ("retention", 8, 20),
+             ("extension", 20, None)],
+        ]
+        History = cls.env["crm.lifecycle.phase.history"].sudo()
+        for partner, path in zip(cls.funnel, paths):
+            for phase, start, end in path:
+                History.create(
+                    {
+                        "partner_id": partner.id,
+                        "phase": phase,
+                        "date_start": day(start),
+                        "date_end": end is not None and day(end),
+                    }
+                )
+            partner.with_context(crm_lifecycle_engine=True).write(
+                {"lifecycle_phase": path[-1][0]}
+            )
+        cls.env.flush_all()
+
+    def test_summary_counts_shares_and_conversion(self):
+        summary = self.env["crm.lifecycle.funnel.summary"].search([])
+        rows = {row.phase: row for row in summary}
+        self.assertEqual(
+            [(p, rows[p].customer_count, rows[p].customer_share) for p in rows],
+            [("selection", 1, 25.0), ("acquisition", 1, 25.0),
+             ("retention", 1, 25.0), ("extension", 1, 25.0)],
+        )
+        self.assertEqual(
+            [(rows[p].entered_count, rows[p].converted_count) for p in rows],
+            [(4, 3), (3, 2), (2, 1), (1, 0)],
+        )
+        self.assertAlmostEqual(rows["selection"].conversion_rate, 75.0)
+        self.assertAlmostEqual(rows["acquisition"].conversion_rate, 66.67, places=1)
+        self.assertAlmostEqual(rows["retention"].conversion_rate, 50.0)
+        self.assertFalse(rows["extension"].conversion_rate)
+        self.assertEqual(
+            summary.filtered("is_bottleneck").mapped("phase"), ["retention"]
+        )
+
+    def test_average_days_in_closed_phases(self):
+        rows = {
+            row.phase: row for row in self.env["crm.lifecycle.funnel.summary"].search([])
+        }
+        # Acquisition: 8 days (C) and 2 days (D) closed, B still open.
+        report = self.env["crm.lifecycle.funnel.report"]
+        groups = report._read_group(
+            [("phase", "=", "acquisition"), ("converted", "=", True)],
+            [],
+            ["days_in_phase:avg", "__count"],
+        )
+        self.assertEqual(groups, [(5.0, 2)])
+        self.assertGreater(rows["selection"].avg_days, 3.0)
+
+    def test_report_conversion_by_salesperson_filter(self):
+        self.funnel[2:].write({"user_id": self.sales_user.id})
+        self.env.flush_all()
+        report = self.env["crm.lifecycle.funnel.report"]
+        groups = report._read_group(
+            [("salesperson_id", "=", self.sales_user.id)],
+            ["phase"],
+            ["conversion_rate:avg", "__count"],
+        )
+        self.assertEqual(
+            {phase: (rate, count) for phase, rate, count in groups},
+            {"selection": (100.0, 2), "acquisition": (100.0, 2),
+             "retention": (50.0, 2), "extension": (0.0, 1)},
+        )
