@@ -1,0 +1,5 @@
+from . import test_lifecycle_rules
+from . import test_lifecycle_manual
+from . import test_lifecycle_cron
+from . import test_lifecycle_funnel
+from . import test_lifecycle_security
