@@ -3,3 +3,4 @@ from . import test_lifecycle_manual
 from . import test_lifecycle_cron
 from . import test_lifecycle_funnel
 from . import test_lifecycle_security
+from . import test_lifecycle_tour
