@@ -1,6 +1,6 @@
 {
     "name": "Customer Lifecycle",
-    "summary": "Lifecycle phases, funnel and customer analytics from sales and invoices",
+    "summary": "Customer lifecycle phases, funnel and analytics from sales data",
     "version": "18.0.1.0.0",
     "category": "Sales/CRM",
     "website": "https://github.com/crm-lifecycle/crm_lifecycle",

@@ -24,10 +24,17 @@ class Browser:
         chromium = shutil.which("chromium") or shutil.which("chromium-browser")
         self.process = subprocess.Popen(
             [
-                chromium, "--headless=new", "--no-sandbox", "--disable-gpu",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", "--remote-debugging-port=9333",
-                f"--user-data-dir={self.profile}", f"--window-size={width},{height}",
+                chromium,
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--remote-debugging-port=9333",
+                f"--user-data-dir={self.profile}",
+                f"--window-size={width},{height}",
                 "about:blank",
             ],
             stdout=subprocess.DEVNULL,
@@ -80,15 +87,18 @@ def main():
     parser.add_argument("--base", default="http://localhost:8069")
     parser.add_argument("--login", default="admin")
     parser.add_argument("--password", default="admin")
-    parser.add_argument("--wait-for", default=".o_form_view, .o_kanban_view, .o_list_view")
+    parser.add_argument(
+        "--wait-for", default=".o_form_view, .o_kanban_view, .o_list_view"
+    )
     parser.add_argument("--tab", help="label of a form notebook tab to open first")
     args = parser.parse_args()
     browser = Browser()
     try:
         browser.goto(f"{args.base}/web/login", "input[name=login]")
+        login, password = json.dumps(args.login), json.dumps(args.password)
         browser.evaluate(
-            f"""document.querySelector('input[name=login]').value = {json.dumps(args.login)};
-            document.querySelector('input[name=password]').value = {json.dumps(args.password)};
+            f"""document.querySelector('input[name=login]').value = {login};
+            document.querySelector('input[name=password]').value = {password};
             document.querySelector('form.oe_login_form').submit();"""
         )
         time.sleep(3)

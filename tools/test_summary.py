@@ -42,7 +42,10 @@ def main(log_path, odoo_rc):
     passed = max(ran - bad - len(skipped), 0)
     for problem in problems:
         print(f"test: {problem}", file=sys.stderr)
-    print(f"{passed} passed, {bad} failed" + (f", {len(skipped)} skipped" if skipped else ""))
+    print(
+        f"{passed} passed, {bad} failed"
+        + (f", {len(skipped)} skipped" if skipped else "")
+    )
     return 1 if (bad or problems) else 0
 
 

@@ -573,7 +573,7 @@ def customer_lifetime_value(
     m = _check_monetary(x, monetary_value)
     if (
         isinstance(horizon_months, bool)
-        or not isinstance(horizon_months, (int, np.integer))
+        or not isinstance(horizon_months, int | np.integer)
         or horizon_months < 1
     ):
         raise ValueError(f"horizon_months must be a positive integer: {horizon_months}")
@@ -653,7 +653,7 @@ def summarise_transactions(rows, observation_end, time_unit_days=7):
             ) from None
         day = _as_day(f"date of row {index}", day)
         if isinstance(amount, bool) or not isinstance(
-            amount, (int, float, np.integer, np.floating)
+            amount, int | float | np.integer | np.floating
         ):
             raise ValueError(f"amount of row {index} is not a number: {amount!r}")
         amount = float(amount)

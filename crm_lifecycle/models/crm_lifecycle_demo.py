@@ -12,19 +12,56 @@ DEMO_COUNTRIES = [
     ("fr", ["Lyon", "Paris"]),
 ]
 DEMO_NAMES = [
-    "Anadolu Tekstil", "Boğaziçi Lojistik", "Ege Gıda", "Karadeniz Enerji",
-    "Marmara Yapı", "Toros Makine", "Kapadokya Turizm", "Akdeniz Tarım",
-    "Olympus Trading", "Aegean Shipping", "Parthenon Consulting",
-    "Hellas Foods", "Κρήτη Ελαιόλαδο", "Αθηνά Λογισμικό", "Delphi Analytics",
-    "Pars Petrochem", "Zagros Steel", "Caspian Caviar", "Persepolis Carpets",
-    "Alborz Pharma", "Kavir Solar", "Rhein Maschinenbau", "Elbe Logistik",
-    "Lumière Optique", "Rhône Vins", "Ayşe Yılmaz", "Mehmet Demir",
-    "Elif Kaya", "Νίκος Παπαδόπουλος", "Μαρία Γεωργίου", "Γιώργος Νικολάου",
-    "مریم احمدی", "علی رضایی", "سارا محمدی", "Zeynep Çelik", "Can Öztürk",
-    "Dimitra Kosta", "Reza Karimi", "Hans Becker", "Claire Dubois",
-    "Istanbul Bilişim", "Thessaloniki Ports", "Tabriz Textiles",
-    "Bosphorus Bakery", "Aeolos Wind", "Shiraz Gardens", "İzmir Kahve",
-    "Santorini Resorts", "Isfahan Tiles", "Ankara Medikal",
+    "Anadolu Tekstil",
+    "Boğaziçi Lojistik",
+    "Ege Gıda",
+    "Karadeniz Enerji",
+    "Marmara Yapı",
+    "Toros Makine",
+    "Kapadokya Turizm",
+    "Akdeniz Tarım",
+    "Olympus Trading",
+    "Aegean Shipping",
+    "Parthenon Consulting",
+    "Hellas Foods",
+    "Κρήτη Ελαιόλαδο",
+    "Αθηνά Λογισμικό",
+    "Delphi Analytics",
+    "Pars Petrochem",
+    "Zagros Steel",
+    "Caspian Caviar",
+    "Persepolis Carpets",
+    "Alborz Pharma",
+    "Kavir Solar",
+    "Rhein Maschinenbau",
+    "Elbe Logistik",
+    "Lumière Optique",
+    "Rhône Vins",
+    "Ayşe Yılmaz",
+    "Mehmet Demir",
+    "Elif Kaya",
+    "Νίκος Παπαδόπουλος",
+    "Μαρία Γεωργίου",
+    "Γιώργος Νικολάου",
+    "مریم احمدی",
+    "علی رضایی",
+    "سارا محمدی",
+    "Zeynep Çelik",
+    "Can Öztürk",
+    "Dimitra Kosta",
+    "Reza Karimi",
+    "Hans Becker",
+    "Claire Dubois",
+    "Istanbul Bilişim",
+    "Thessaloniki Ports",
+    "Tabriz Textiles",
+    "Bosphorus Bakery",
+    "Aeolos Wind",
+    "Shiraz Gardens",
+    "İzmir Kahve",
+    "Santorini Resorts",
+    "Isfahan Tiles",
+    "Ankara Medikal",
 ]
 
 
@@ -62,7 +99,9 @@ class CrmLifecycleDemo(models.AbstractModel):
                     "city": rng.choice(cities),
                     "email": f"demo{index}@example.com",
                     "user_id": users[index % len(users)].id,
-                    "contact_preference": rng.choice(["email", "phone", "sms", "social"]),
+                    "contact_preference": rng.choice(
+                        ["email", "phone", "sms", "social"]
+                    ),
                 }
             )
             partners |= partner
@@ -117,12 +156,28 @@ class CrmLifecycleDemo(models.AbstractModel):
         )
         return env["product.product"].create(
             [
-                {"name": "Industrial Sensor", "categ_id": categories[0].id, "list_price": 450},
-                {"name": "Control Unit", "categ_id": categories[0].id, "list_price": 1200},
-                {"name": "Maintenance Contract", "categ_id": categories[1].id, "list_price": 900,
-                 "type": "service"},
-                {"name": "On-site Training", "categ_id": categories[1].id, "list_price": 600,
-                 "type": "service"},
+                {
+                    "name": "Industrial Sensor",
+                    "categ_id": categories[0].id,
+                    "list_price": 450,
+                },
+                {
+                    "name": "Control Unit",
+                    "categ_id": categories[0].id,
+                    "list_price": 1200,
+                },
+                {
+                    "name": "Maintenance Contract",
+                    "categ_id": categories[1].id,
+                    "list_price": 900,
+                    "type": "service",
+                },
+                {
+                    "name": "On-site Training",
+                    "categ_id": categories[1].id,
+                    "list_price": 600,
+                    "type": "service",
+                },
             ]
         )
 
@@ -134,7 +189,14 @@ class CrmLifecycleDemo(models.AbstractModel):
                 "partner_id": partner.id,
                 "user_id": partner.user_id.id,
                 "order_line": [
-                    (0, 0, {"product_id": product.id, "product_uom_qty": rng.randint(1, 10)})
+                    (
+                        0,
+                        0,
+                        {
+                            "product_id": product.id,
+                            "product_uom_qty": rng.randint(1, 10),
+                        },
+                    )
                 ],
             }
         )
@@ -142,7 +204,11 @@ class CrmLifecycleDemo(models.AbstractModel):
     @api.model
     def _demo_invoice(self, env, partner, products, rng, date):
         # Most customers stay in one category; a few buy across both.
-        chosen = rng.sample(products[:2], 1) if rng.random() < 0.7 else rng.sample(products, 2)
+        chosen = (
+            rng.sample(products[:2], 1)
+            if rng.random() < 0.7
+            else rng.sample(products, 2)
+        )
         invoice = env["account.move"].create(
             {
                 "move_type": "out_invoice",
@@ -150,8 +216,15 @@ class CrmLifecycleDemo(models.AbstractModel):
                 "invoice_date": date,
                 "invoice_user_id": partner.user_id.id,
                 "invoice_line_ids": [
-                    (0, 0, {"product_id": product.id, "quantity": rng.randint(1, 8),
-                            "price_unit": product.list_price})
+                    (
+                        0,
+                        0,
+                        {
+                            "product_id": product.id,
+                            "quantity": rng.randint(1, 8),
+                            "price_unit": product.list_price,
+                        },
+                    )
                     for product in chosen
                 ],
             }

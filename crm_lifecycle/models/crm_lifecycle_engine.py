@@ -62,9 +62,7 @@ class CrmLifecycleEngine(models.AbstractModel):
             if value < 0:
                 # A parameter edited by hand to garbage must not stop the
                 # scheduled action: fall back to the default, loudly.
-                _logger.warning(
-                    "Invalid value %r for %s, using %s", raw, key, default
-                )
+                _logger.warning("Invalid value %r for %s, using %s", raw, key, default)
                 value = default
             rules[key.split(".", 1)[1]] = value
         return rules
@@ -170,32 +168,32 @@ class CrmLifecycleEngine(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT p.id
-                  FROM res_partner p
-                 WHERE p.id = ANY(%(ids)s)
-                   AND (
-                        EXISTS (SELECT 1 FROM res_company c
-                                 WHERE c.partner_id = p.id)
-                     OR EXISTS (SELECT 1 FROM res_users u
-                                  JOIN res_partner up ON up.id = u.partner_id
-                                 WHERE up.commercial_partner_id = p.id
-                                   AND u.active AND NOT u.share)
-                     OR (
-                        (COALESCE(p.supplier_rank, 0) > 0
-                         OR EXISTS (SELECT 1 FROM account_move v
-                                     WHERE v.commercial_partner_id = p.id
-                                       AND v.move_type IN ('in_invoice', 'in_refund')))
-                        AND NOT EXISTS (SELECT 1 FROM account_move m
-                                         WHERE m.commercial_partner_id = p.id
-                                           AND m.move_type IN ('out_invoice', 'out_refund'))
-                        AND NOT EXISTS (SELECT 1 FROM sale_order o
-                                          JOIN res_partner op ON op.id = o.partner_id
-                                         WHERE op.commercial_partner_id = p.id)
-                        AND NOT EXISTS (SELECT 1 FROM crm_lead l
-                                          JOIN res_partner lp ON lp.id = l.partner_id
-                                         WHERE lp.commercial_partner_id = p.id)
-                     )
-                   )
+        SELECT p.id
+          FROM res_partner p
+         WHERE p.id = ANY(%(ids)s)
+           AND (
+                EXISTS (SELECT 1 FROM res_company c
+                         WHERE c.partner_id = p.id)
+             OR EXISTS (SELECT 1 FROM res_users u
+                          JOIN res_partner up ON up.id = u.partner_id
+                         WHERE up.commercial_partner_id = p.id
+                           AND u.active AND NOT u.share)
+             OR (
+                (COALESCE(p.supplier_rank, 0) > 0
+                 OR EXISTS (SELECT 1 FROM account_move v
+                             WHERE v.commercial_partner_id = p.id
+                               AND v.move_type IN ('in_invoice', 'in_refund')))
+                AND NOT EXISTS (SELECT 1 FROM account_move m
+                                 WHERE m.commercial_partner_id = p.id
+                                   AND m.move_type IN ('out_invoice', 'out_refund'))
+                AND NOT EXISTS (SELECT 1 FROM sale_order o
+                                  JOIN res_partner op ON op.id = o.partner_id
+                                 WHERE op.commercial_partner_id = p.id)
+                AND NOT EXISTS (SELECT 1 FROM crm_lead l
+                                  JOIN res_partner lp ON lp.id = l.partner_id
+                                 WHERE lp.commercial_partner_id = p.id)
+             )
+           )
                 """,
                 ids=list(facts),
             )
@@ -255,13 +253,14 @@ class CrmLifecycleEngine(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT m.commercial_partner_id, ARRAY_AGG(m.invoice_date ORDER BY m.invoice_date)
-                  FROM account_move m
-                 WHERE m.commercial_partner_id = ANY(%(ids)s)
-                   AND m.move_type = 'out_invoice'
-                   AND m.state = 'posted'
-                   AND m.payment_state IS DISTINCT FROM 'reversed'
-                 GROUP BY m.commercial_partner_id
+        SELECT m.commercial_partner_id,
+               ARRAY_AGG(m.invoice_date ORDER BY m.invoice_date)
+          FROM account_move m
+         WHERE m.commercial_partner_id = ANY(%(ids)s)
+           AND m.move_type = 'out_invoice'
+           AND m.state = 'posted'
+           AND m.payment_state IS DISTINCT FROM 'reversed'
+         GROUP BY m.commercial_partner_id
                 """,
                 ids=ids,
             )
@@ -294,9 +293,7 @@ class CrmLifecycleEngine(models.AbstractModel):
         if fact.invoices:
             return "retention", self.env._("Customer: posted invoice")
         if fact.open_deals:
-            return "acquisition", self.env._(
-                "Open opportunity, quotation or order"
-            )
+            return "acquisition", self.env._("Open opportunity, quotation or order")
         return "selection", self.env._("Prospect: no opportunity, order or invoice")
 
     @api.model
@@ -408,9 +405,9 @@ class CrmLifecycleEngine(models.AbstractModel):
                         "phase": step,
                         "date_start": start,
                         "date_end": end,
-                        "reason": reason if not end else self.env._(
-                            "Rebuilt from the customer's records"
-                        ),
+                        "reason": reason
+                        if not end
+                        else self.env._("Rebuilt from the customer's records"),
                     }
                 )
         History.create(vals_list)

@@ -21,7 +21,6 @@ class ResPartner(models.Model):
 
     lifecycle_phase = fields.Selection(
         PHASES,
-        string="Lifecycle Phase",
         index=True,
         tracking=True,
         copy=False,
@@ -111,9 +110,7 @@ class ResPartner(models.Model):
         if fields_to_sync and set(fields_to_sync) <= LIFECYCLE_SYNCED_FIELDS:
             # The change is tracked once, on the commercial partner.
             partner = partner.with_context(mail_notrack=True)
-        return super(ResPartner, partner)._commercial_sync_to_children(
-            fields_to_sync
-        )
+        return super(ResPartner, partner)._commercial_sync_to_children(fields_to_sync)
 
     def _commercial_sync_from_company(self):
         return super(
@@ -132,14 +129,16 @@ class ResPartner(models.Model):
                 if vals.get("lifecycle_phase") or vals.get("lifecycle_phase_locked"):
                     self._lifecycle_check_manual(vals)
                     manual.append(
-                        (vals.pop("lifecycle_phase", False),
-                         vals.pop("lifecycle_phase_locked", True))
+                        (
+                            vals.pop("lifecycle_phase", False),
+                            vals.pop("lifecycle_phase_locked", True),
+                        )
                     )
                 else:
                     manual.append(None)
         partners = super().create(vals_list)
         reason = (self.env.context.get("lifecycle_phase_reason") or "").strip()
-        for partner, setting in zip(partners, manual):
+        for partner, setting in zip(partners, manual, strict=False):
             if setting and setting[0]:
                 partner._lifecycle_set_phase(
                     setting[0], reason, manual=True, lock=setting[1]
@@ -148,10 +147,10 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
-        if (
-            {"lifecycle_phase", "lifecycle_phase_locked"} & vals.keys()
-            and not self.env.context.get("crm_lifecycle_engine")
-        ):
+        if {
+            "lifecycle_phase",
+            "lifecycle_phase_locked",
+        } & vals.keys() and not self.env.context.get("crm_lifecycle_engine"):
             return self._lifecycle_write_manual(vals)
         return super().write(vals)
 
@@ -177,7 +176,7 @@ class ResPartner(models.Model):
             raise UserError(
                 self.env._(
                     "A manual phase change needs a reason: use the "
-                    "\"Set Phase\" button and explain the change."
+                    '"Set Phase" button and explain the change.'
                 )
             )
 
@@ -235,9 +234,7 @@ class ResPartner(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "crm_lifecycle.crm_lifecycle_phase_history_action"
         )
-        action["domain"] = [
-            ("partner_id", "=", self.commercial_partner_id.id)
-        ]
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
         action["context"] = {"search_default_group_by_phase": 0}
         return action
 
@@ -280,8 +277,10 @@ class ResPartner(models.Model):
 
     def _lifecycle_recompute(self):
         """Apply the automatic rules to these partners now."""
-        return self.env["crm.lifecycle.engine"].sudo()._recompute(
-            self.commercial_partner_id.sudo()
+        return (
+            self.env["crm.lifecycle.engine"]
+            .sudo()
+            ._recompute(self.commercial_partner_id.sudo())
         )
 
     def _lifecycle_mark_pending(self):

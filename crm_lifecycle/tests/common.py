@@ -69,7 +69,10 @@ class CrmLifecycleCommon(AccountTestInvoicingCommon):
                 "partner_id": partner.id,
                 "order_line": [
                     Command.create(
-                        {"product_id": (product or self.product_hw).id, "product_uom_qty": 1}
+                        {
+                            "product_id": (product or self.product_hw).id,
+                            "product_uom_qty": 1,
+                        }
                     )
                 ],
             }

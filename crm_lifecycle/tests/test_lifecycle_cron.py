@@ -36,8 +36,15 @@ class TestLifecycleCron(CrmLifecycleCommon):
         by_events = self._build_mixed_book()
         self.assertEqual(
             list(by_events.values()),
-            ["selection", "acquisition", "acquisition", "retention",
-             "extension", "extension", "selection"],
+            [
+                "selection",
+                "acquisition",
+                "acquisition",
+                "retention",
+                "extension",
+                "extension",
+                "selection",
+            ],
         )
         # Forget everything the events did, then let the cron rebuild it.
         self.env.flush_all()
@@ -109,10 +116,12 @@ class TestLifecycleCron(CrmLifecycleCommon):
                 raise ValueError("corrupt record")
             return original(engine, fact, rules)
 
-        with patch.object(CrmLifecycleEngine, "_target_phase", target_phase), \
-                self.assertLogs(
-                    "odoo.addons.crm_lifecycle.models.res_partner", level="ERROR"
-                ) as logs:
+        with (
+            patch.object(CrmLifecycleEngine, "_target_phase", target_phase),
+            self.assertLogs(
+                "odoo.addons.crm_lifecycle.models.res_partner", level="ERROR"
+            ) as logs,
+        ):
             self.env["res.partner"]._lifecycle_recompute_all(batch_size=3)
         self.assertFalse(broken.lifecycle_phase)
         self.assertEqual(

@@ -17,7 +17,8 @@ class TestLifecycleFunnel(CrmLifecycleCommon):
         cls.env.flush_all()
         # Only our four customers in the funnel.
         cls.env.cr.execute(
-            "UPDATE res_partner SET lifecycle_phase = NULL WHERE lifecycle_phase IS NOT NULL"
+            "UPDATE res_partner SET lifecycle_phase = NULL"
+            " WHERE lifecycle_phase IS NOT NULL"
         )
         cls.env.cr.execute("DELETE FROM crm_lifecycle_phase_history")
         cls.env.invalidate_all()
@@ -29,11 +30,15 @@ class TestLifecycleFunnel(CrmLifecycleCommon):
             [("selection", 0, None)],
             [("selection", 0, 4), ("acquisition", 4, None)],
             [("selection", 0, 2), ("acquisition", 2, 10), ("retention", 10, None)],
-            [("selection", 0, 6), ("acquisition", 6, 8), ("retention", 8, 20),
-             ("extension", 20, None)],
+            [
+                ("selection", 0, 6),
+                ("acquisition", 6, 8),
+                ("retention", 8, 20),
+                ("extension", 20, None),
+            ],
         ]
         History = cls.env["crm.lifecycle.phase.history"].sudo()
-        for partner, path in zip(cls.funnel, paths):
+        for partner, path in zip(cls.funnel, paths, strict=False):
             for phase, start, end in path:
                 History.create(
                     {
@@ -53,8 +58,12 @@ class TestLifecycleFunnel(CrmLifecycleCommon):
         rows = {row.phase: row for row in summary}
         self.assertEqual(
             [(p, rows[p].customer_count, rows[p].customer_share) for p in rows],
-            [("selection", 1, 25.0), ("acquisition", 1, 25.0),
-             ("retention", 1, 25.0), ("extension", 1, 25.0)],
+            [
+                ("selection", 1, 25.0),
+                ("acquisition", 1, 25.0),
+                ("retention", 1, 25.0),
+                ("extension", 1, 25.0),
+            ],
         )
         self.assertEqual(
             [(rows[p].entered_count, rows[p].converted_count) for p in rows],
@@ -70,7 +79,8 @@ class TestLifecycleFunnel(CrmLifecycleCommon):
 
     def test_average_days_in_closed_phases(self):
         rows = {
-            row.phase: row for row in self.env["crm.lifecycle.funnel.summary"].search([])
+            row.phase: row
+            for row in self.env["crm.lifecycle.funnel.summary"].search([])
         }
         # Acquisition: 8 days (C) and 2 days (D) closed, B still open.
         report = self.env["crm.lifecycle.funnel.report"]
@@ -81,6 +91,23 @@ class TestLifecycleFunnel(CrmLifecycleCommon):
         )
         self.assertEqual(groups, [(5.0, 2)])
         self.assertGreater(rows["selection"].avg_days, 3.0)
+
+    def test_average_time_to_first_purchase(self):
+        self.funnel[2].with_context(crm_lifecycle_engine=True).write(
+            {
+                "lifecycle_first_contact_date": "2025-01-01",
+                "lifecycle_first_purchase_date": "2025-01-11",
+            }
+        )
+        self.funnel[3].with_context(crm_lifecycle_engine=True).write(
+            {
+                "lifecycle_first_contact_date": "2025-01-01",
+                "lifecycle_first_purchase_date": "2025-01-21",
+            }
+        )
+        self.env.flush_all()
+        summary = self.env["crm.lifecycle.funnel.summary"].search([])
+        self.assertEqual(set(summary.mapped("avg_days_to_first_purchase")), {15.0})
 
     def test_report_conversion_by_salesperson_filter(self):
         self.funnel[2:].write({"user_id": self.sales_user.id})
@@ -93,6 +120,10 @@ class TestLifecycleFunnel(CrmLifecycleCommon):
         )
         self.assertEqual(
             {phase: (rate, count) for phase, rate, count in groups},
-            {"selection": (100.0, 2), "acquisition": (100.0, 2),
-             "retention": (50.0, 2), "extension": (0.0, 1)},
+            {
+                "selection": (100.0, 2),
+                "acquisition": (100.0, 2),
+                "retention": (50.0, 2),
+                "extension": (0.0, 1),
+            },
         )

@@ -71,7 +71,9 @@ class TestLifecycleManual(CrmLifecycleCommon):
                 lifecycle_phase_reason="I think so"
             ).write({"lifecycle_phase": "extension"})
         with self.assertRaises(AccessError):
-            self._set_phase(self.customer, "extension", "I think so", user=self.sales_user)
+            self._set_phase(
+                self.customer, "extension", "I think so", user=self.sales_user
+            )
         self.assertEqual(self.customer.lifecycle_phase, "selection")
 
     def test_set_phase_on_contact_sets_its_company(self):

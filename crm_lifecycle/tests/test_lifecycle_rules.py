@@ -187,9 +187,7 @@ class TestLifecycleRules(CrmLifecycleCommon):
             )
             self.assertEqual(len(history.filtered(lambda h: not h.date_end)), 1)
             history.invalidate_recordset(["duration_days"])
-            self.assertEqual(
-                [round(h.duration_days) for h in history], [10, 15, 6]
-            )
+            self.assertEqual([round(h.duration_days) for h in history], [10, 15, 6])
             partner.invalidate_recordset(["lifecycle_phase_days"])
             self.assertEqual(partner.lifecycle_phase_days, 6)
 

@@ -40,7 +40,9 @@ class TestLifecycleSecurity(CrmLifecycleCommon):
                 "crm.lifecycle.funnel.summary",
                 "crm.lifecycle.phase.set",
             ):
-                with self.assertRaises(AccessError, msg=f"{user.sudo().login} on {model}"):
+                with self.assertRaises(
+                    AccessError, msg=f"{user.sudo().login} on {model}"
+                ):
                     self.env[model].with_user(user).search([])
 
     def test_history_is_isolated_by_company(self):
@@ -57,12 +59,19 @@ class TestLifecycleSecurity(CrmLifecycleCommon):
         self._flush_events()
         History = self.env["crm.lifecycle.phase.history"]
         self.assertEqual(
-            History.with_user(other_user).search([("partner_id", "in", (ours | theirs).ids)]).partner_id,
+            History.with_user(other_user)
+            .search([("partner_id", "in", (ours | theirs).ids)])
+            .partner_id,
             theirs,
         )
         self.assertEqual(
-            History.with_user(self.sales_user).search([("partner_id", "in", (ours | theirs).ids)]).partner_id,
+            History.with_user(self.sales_user)
+            .search([("partner_id", "in", (ours | theirs).ids)])
+            .partner_id,
             ours,
         )
         funnel = self.env["crm.lifecycle.funnel.report"].with_user(other_user)
-        self.assertEqual(funnel.search([("partner_id", "in", (ours | theirs).ids)]).partner_id, theirs)
+        self.assertEqual(
+            funnel.search([("partner_id", "in", (ours | theirs).ids)]).partner_id,
+            theirs,
+        )

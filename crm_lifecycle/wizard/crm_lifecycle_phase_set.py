@@ -8,9 +8,7 @@ class CrmLifecyclePhaseSet(models.TransientModel):
     _name = "crm.lifecycle.phase.set"
     _description = "Set Lifecycle Phase by Hand"
 
-    partner_ids = fields.Many2many(
-        "res.partner", string="Customers", required=True
-    )
+    partner_ids = fields.Many2many("res.partner", string="Customers", required=True)
     phase = fields.Selection(PHASES, required=True)
     reason = fields.Text(required=True)
     lock = fields.Boolean(
@@ -25,9 +23,7 @@ class CrmLifecyclePhaseSet(models.TransientModel):
         values = super().default_get(fields_list)
         if "partner_ids" in fields_list and not values.get("partner_ids"):
             if self.env.context.get("active_model") == "res.partner":
-                values["partner_ids"] = [
-                    (6, 0, self.env.context.get("active_ids", []))
-                ]
+                values["partner_ids"] = [(6, 0, self.env.context.get("active_ids", []))]
         return values
 
     def action_apply(self):
@@ -36,7 +32,11 @@ class CrmLifecyclePhaseSet(models.TransientModel):
         self.ensure_one()
         reason = (self.reason or "").strip()
         if not reason:
-            raise UserError(self.env._("A reason is required: explain why the phase is set by hand."))
+            raise UserError(
+                self.env._(
+                    "A reason is required: explain why the phase is set by hand."
+                )
+            )
         self.partner_ids.commercial_partner_id.with_context(
             lifecycle_phase_reason=reason
         ).write({"lifecycle_phase": self.phase, "lifecycle_phase_locked": self.lock})
