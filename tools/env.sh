@@ -47,7 +47,8 @@ ensure_system_packages() {
 # module's own (requirements.txt at the repository root).
 ensure_venv() {
     local stamp_src stamp
-    stamp_src="$(cat "$ODOO_PATH/requirements.txt" "$ROOT/requirements.txt"; python3 --version)"
+    stamp_src="$(cat "$ODOO_PATH/requirements.txt" "$ROOT/requirements.txt" \
+        "$ROOT/crm_lifecycle/__manifest__.py"; python3 --version)"
     stamp="$(printf '%s' "$stamp_src" | sha256sum | cut -c1-16)"
     if [ -f "$VENV/.crm_lifecycle_stamp" ] && [ "$(cat "$VENV/.crm_lifecycle_stamp")" = "$stamp" ]; then
         return 0
@@ -60,6 +61,12 @@ ensure_venv() {
     # cbor2 5.4.2 has no wheel and its sdist no longer builds: a newer cbor2
     # with a wheel is API compatible for Odoo's use.
     sed -E 's/^cbor2==[0-9.]+/cbor2==5.6.5/' "$ODOO_PATH/requirements.txt" > "$reqs"
+    # What the module declares in its manifest's external_dependencies.
+    "$VENV/bin/python" - "$ROOT/crm_lifecycle/__manifest__.py" >> "$reqs" <<'PY'
+import ast, sys
+manifest = ast.literal_eval(open(sys.argv[1], encoding="utf-8").read())
+print("\n".join(manifest.get("external_dependencies", {}).get("python", [])))
+PY
     "$VENV/bin/pip" install -q -r "$reqs" -r "$ROOT/requirements.txt"
     rm -f "$reqs"
     printf '%s' "$stamp" > "$VENV/.crm_lifecycle_stamp"

@@ -28,6 +28,7 @@ class ResPartner(models.Model):
         "quotation or order. Retention: a customer with a posted invoice. "
         "Extension: a repeat or cross-sell customer. Held on the company and "
         "shown on its contacts.",
+        groups="base.group_user",
     )
     lifecycle_phase_locked = fields.Boolean(
         string="Phase Locked",
@@ -35,30 +36,46 @@ class ResPartner(models.Model):
         copy=False,
         help="Set by hand by a manager: the automatic rules leave it alone "
         "until it is unlocked.",
+        groups="base.group_user",
     )
-    lifecycle_phase_since = fields.Datetime(string="In Phase Since", copy=False)
+    lifecycle_phase_since = fields.Datetime(
+        string="In Phase Since", copy=False, groups="base.group_user"
+    )
     lifecycle_phase_days = fields.Integer(
-        string="Days in Phase", compute="_compute_lifecycle_phase_days"
+        string="Days in Phase",
+        compute="_compute_lifecycle_phase_days",
+        groups="base.group_user",
     )
     lifecycle_history_ids = fields.One2many(
-        "crm.lifecycle.phase.history", "partner_id", string="Phase History"
+        "crm.lifecycle.phase.history",
+        "partner_id",
+        string="Phase History",
+        groups="base.group_user",
     )
     lifecycle_first_contact_date = fields.Date(
-        string="First Contact", copy=False, readonly=True
+        string="First Contact",
+        copy=False,
+        readonly=True,
+        groups="base.group_user",
     )
     lifecycle_first_purchase_date = fields.Date(
-        string="First Purchase", copy=False, readonly=True
+        string="First Purchase",
+        copy=False,
+        readonly=True,
+        groups="base.group_user",
     )
     lifecycle_days_to_first_purchase = fields.Integer(
         string="Days to First Purchase",
         compute="_compute_lifecycle_days_to_first_purchase",
         store=True,
         aggregator="avg",
+        groups="base.group_user",
     )
     lifecycle_recompute_date = fields.Date(
         copy=False,
         readonly=True,
         help="Technical: the day the scheduled action last recomputed it.",
+        groups="base.group_user",
     )
     contact_preference = fields.Selection(
         [
@@ -69,11 +86,12 @@ class ResPartner(models.Model):
         ],
         string="Preferred Channel",
         help="How the customer prefers to be contacted.",
+        groups="base.group_user",
     )
-    social_linkedin = fields.Char(string="LinkedIn")
-    social_facebook = fields.Char(string="Facebook")
-    social_instagram = fields.Char(string="Instagram")
-    social_x = fields.Char(string="X (Twitter)")
+    social_linkedin = fields.Char(string="LinkedIn", groups="base.group_user")
+    social_facebook = fields.Char(string="Facebook", groups="base.group_user")
+    social_instagram = fields.Char(string="Instagram", groups="base.group_user")
+    social_x = fields.Char(string="X (Twitter)", groups="base.group_user")
 
     # ------------------------------------------------------------
     # Computes

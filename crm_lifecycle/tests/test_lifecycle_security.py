@@ -45,6 +45,19 @@ class TestLifecycleSecurity(CrmLifecycleCommon):
                 ):
                     self.env[model].with_user(user).search([])
 
+    def test_portal_user_cannot_read_its_own_phase(self):
+        partner = self.portal_user.partner_id
+        self.assertEqual(partner.sudo().lifecycle_phase, "selection")
+        with self.assertRaises(AccessError):
+            partner.with_user(self.portal_user).read(["lifecycle_phase"])
+        with self.assertRaises(AccessError):
+            partner.with_user(self.portal_user).read(["lifecycle_history_ids"])
+        # Portal users still read their own details.
+        self.assertEqual(
+            partner.with_user(self.portal_user).read(["name"])[0]["name"],
+            partner.sudo().name,
+        )
+
     def test_history_is_isolated_by_company(self):
         other_company = self.env["res.company"].create({"name": "Hellas Foods SA"})
         other_user = new_test_user(
