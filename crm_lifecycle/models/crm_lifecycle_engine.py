@@ -364,28 +364,42 @@ class CrmLifecycleEngine(models.AbstractModel):
 
     @api.model
     def _write_profile(self, partners, facts):
-        """First contact and first purchase dates, only where they changed."""
-        by_values = {}
+        """First contact and first purchase dates, only where they changed,
+        in one UPDATE for the whole batch (they are not tracked)."""
+        rows = []
         for partner in partners:
             fact = facts[partner.id]
-            contact = fact.first_contact and fact.first_contact.date()
-            purchase = fact.first_purchase or False
-            if (
-                partner.lifecycle_first_contact_date != (contact or False)
-                or partner.lifecycle_first_purchase_date != purchase
-            ):
-                by_values.setdefault((contact or False, purchase), []).append(
-                    partner.id
+            contact = fact.first_contact.date() if fact.first_contact else None
+            purchase = fact.first_purchase or None
+            if (partner.lifecycle_first_contact_date or None) != contact or (
+                partner.lifecycle_first_purchase_date or None
+            ) != purchase:
+                rows.append(
+                    SQL("(%s, %s::date, %s::date)", partner.id, contact, purchase)
                 )
-        for (contact, purchase), ids in by_values.items():
-            self.env["res.partner"].browse(ids).with_context(
-                crm_lifecycle_engine=True
-            ).write(
-                {
-                    "lifecycle_first_contact_date": contact,
-                    "lifecycle_first_purchase_date": purchase,
-                }
+        if not rows:
+            return
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE res_partner p
+                   SET lifecycle_first_contact_date = v.contact,
+                       lifecycle_first_purchase_date = v.purchase,
+                       lifecycle_days_to_first_purchase = COALESCE(
+                           GREATEST(v.purchase - v.contact, 0), 0)
+                  FROM (VALUES %s) AS v(id, contact, purchase)
+                 WHERE p.id = v.id
+                """,
+                SQL(", ").join(rows),
             )
+        )
+        partners.invalidate_recordset(
+            [
+                "lifecycle_first_contact_date",
+                "lifecycle_first_purchase_date",
+                "lifecycle_days_to_first_purchase",
+            ]
+        )
 
     @api.model
     def _backfill(self, partners, facts, phase, rules, reason):
