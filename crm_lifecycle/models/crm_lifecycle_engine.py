@@ -327,7 +327,8 @@ class CrmLifecycleEngine(models.AbstractModel):
         facts = self._read_facts(partners.ids, rules)
         self._write_profile(partners, facts)
         fresh = partners - partners.browse(self._partners_with_history(partners.ids))
-        self._read_backfill_dates({p.id: facts[p.id] for p in fresh})
+        fresh_ids = set(fresh.ids)
+        self._read_backfill_dates({pid: facts[pid] for pid in fresh_ids})
         changes = {}
         for partner in partners:
             if partner.lifecycle_phase_locked:
@@ -336,7 +337,7 @@ class CrmLifecycleEngine(models.AbstractModel):
             target, reason = self._target_phase(fact, rules)
             current = partner.lifecycle_phase
             new = self._next_phase(current, target)
-            if new == current and (partner not in fresh or not new):
+            if new == current and (partner.id not in fresh_ids or not new):
                 continue
             changes.setdefault((new, reason), []).append(partner.id)
         Partner = self.env["res.partner"]
