@@ -1,0 +1,736 @@
+"""Benchmark data for crm_lifecycle, made in bulk by SQL from a few records
+the ORM made for real (Odoo creates about 60 invoices a second; a million
+would take hours).
+
+Every bulk row is a copy of an ORM-made template row with a few columns
+overridden, so that all the columns Odoo fills (journal, accounts, currency,
+sequence prefix...) are real.  ``check_consistency`` verifies what Odoo
+itself would expect of the result: balanced moves, partial reconciliations
+that match the residuals, and a ``payment_state`` that agrees with them.
+"""
+
+import logging
+import time
+
+from odoo import Command, fields
+from odoo.tools import SQL
+
+_logger = logging.getLogger("crm_lifecycle.bench")
+
+SEED = 0.42
+
+
+def _columns(cr, table):
+    cr.execute(
+        "SELECT column_name FROM information_schema.columns"
+        " WHERE table_name = %s AND column_name <> 'id'"
+        " ORDER BY ordinal_position",
+        [table],
+    )
+    return [name for (name,) in cr.fetchall()]
+
+
+def clone(cr, table, template_id, source, overrides):
+    """Copy row ``template_id`` of ``table`` once per row of ``source`` (an
+    SQL query aliased ``s`` that yields at least ``new_id``), with the given
+    columns overridden by SQL expressions over ``t`` (template) and ``s``."""
+    columns = _columns(cr, table)
+    select = [SQL(overrides.get(col, f"t.{col}")) for col in columns]
+    cr.execute(
+        SQL(
+            "INSERT INTO %s (id, %s) SELECT s.new_id, %s FROM %s t, (%s) s"
+            " WHERE t.id = %s",
+            SQL.identifier(table),
+            SQL(", ").join(SQL.identifier(col) for col in columns),
+            SQL(", ").join(select),
+            SQL.identifier(table),
+            source,
+            template_id,
+        )
+    )
+    return cr.rowcount
+
+
+def _next_id(cr, table):
+    cr.execute(SQL("SELECT COALESCE(MAX(id), 0) + 1 FROM %s", SQL.identifier(table)))
+    return cr.fetchone()[0]
+
+
+def _reset_sequence(cr, table):
+    cr.execute(
+        SQL(
+            "SELECT setval(pg_get_serial_sequence(%s, 'id'),"
+            " (SELECT COALESCE(MAX(id), 1) FROM %s))",
+            table,
+            SQL.identifier(table),
+        )
+    )
+
+
+class Templates:
+    """The records the ORM makes for real, then copied in bulk."""
+
+    def __init__(self, env):
+        self.env = env
+        ctx = {"crm_lifecycle_no_event": True, "tracking_disable": True}
+        env = env(context=dict(env.context, **ctx))
+        company = env.company
+        self.product = env["product.product"].create(
+            {"name": "Bench Product", "list_price": 100.0, "taxes_id": False}
+        )
+        self.partner = env["res.partner"].create(
+            {"name": "Bench Template Customer", "is_company": True}
+        )
+        self.contact = env["res.partner"].create(
+            {"name": "Bench Template Contact", "parent_id": self.partner.id}
+        )
+        self.invoice = self._invoice(env, "2024-01-01")
+        self.refund = self.invoice._reverse_moves(
+            [{"invoice_date": self.invoice.invoice_date}], cancel=False
+        )
+        self.refund.action_post()
+        paid = self._invoice(env, "2024-01-01")
+        env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=paid.ids
+        ).create({"payment_date": "2024-01-10"})._create_payments()
+        receivable = paid.line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        )
+        partial = receivable.matched_credit_ids
+        self.partial = partial
+        self.payment_line = partial.credit_move_id
+        self.payment_move = self.payment_line.move_id
+        self.payment_counterpart = (
+            self.payment_move.line_ids - self.payment_line
+        )[:1]
+        self.full_reconcile = receivable.full_reconcile_id
+        self.lead = env["crm.lead"].create(
+            {
+                "name": "Bench Opportunity",
+                "type": "opportunity",
+                "partner_id": self.partner.id,
+            }
+        )
+        self.order = env["sale.order"].create(
+            {
+                "partner_id": self.partner.id,
+                "order_line": [
+                    Command.create({"product_id": self.product.id, "product_uom_qty": 1})
+                ],
+            }
+        )
+        self.company = company
+        env.flush_all()
+
+    def _invoice(self, env, date):
+        invoice = env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.partner.id,
+                "invoice_date": date,
+                "invoice_line_ids": [
+                    Command.create(
+                        {"product_id": self.product.id, "price_unit": 100.0, "tax_ids": []}
+                    )
+                ],
+            }
+        )
+        invoice.action_post()
+        return invoice
+
+    def line(self, move, kind):
+        if kind == "receivable":
+            return move.line_ids.filtered(
+                lambda line: line.account_id.account_type == "asset_receivable"
+            )
+        return move.line_ids.filtered(lambda line: line.display_type == "product")
+
+
+def build(env, customers, invoices):
+    """Fill the database with ``customers`` customers (half of them
+    companies with a contact) and ``invoices`` posted customer invoices with
+    their payments, credit notes, opportunities and orders."""
+    cr = env.cr
+    started = time.time()
+    tpl = Templates(env)
+    cr.execute("SELECT setseed(%s)", [SEED])
+    today = fields.Date.context_today(env["res.partner"])
+
+    # Customers and contacts -------------------------------------------------
+    base = _next_id(cr, "res_partner")
+    cr.execute(
+        """
+        CREATE TEMP TABLE bench_customer ON COMMIT DROP AS
+        SELECT %(base)s + n AS new_id, n,
+               %(base)s + %(count)s + n AS contact_id,
+               n %% 2 = 0 AS has_contact,
+               (random() * 1.5)::float AS activity
+          FROM generate_series(0, %(count)s - 1) n
+        """,
+        {"base": base, "count": customers},
+    )
+    clone(
+        cr,
+        "res_partner",
+        tpl.partner.id,
+        SQL("SELECT * FROM bench_customer"),
+        {
+            "name": "'Bench Customer ' || s.n",
+            "complete_name": "'Bench Customer ' || s.n",
+            "commercial_partner_id": "s.new_id",
+            "email": "'bench' || s.n || '@example.com'",
+            "create_date": f"now() - ((s.n %% 900) || ' days')::interval",
+            "lifecycle_phase": "NULL",
+            "lifecycle_phase_since": "NULL",
+        },
+    )
+    clone(
+        cr,
+        "res_partner",
+        tpl.contact.id,
+        SQL(
+            "SELECT contact_id AS new_id, new_id AS parent, n FROM bench_customer"
+            " WHERE has_contact"
+        ),
+        {
+            "name": "'Bench Contact ' || s.n",
+            "complete_name": "'Bench Customer ' || s.n || ', Bench Contact ' || s.n",
+            "parent_id": "s.parent",
+            "commercial_partner_id": "s.parent",
+            "lifecycle_phase": "NULL",
+            "lifecycle_phase_since": "NULL",
+        },
+    )
+    _reset_sequence(cr, "res_partner")
+
+    # Invoices: one move, a product line, one or two receivable installments --
+    move_base = _next_id(cr, "account_move")
+    cr.execute(
+        """
+        CREATE TEMP TABLE bench_invoice ON COMMIT DROP AS
+        SELECT %(move_base)s + i AS new_id, i,
+               c.new_id AS partner_id,
+               %(today)s::date - (random() * 730)::int AS invoice_date,
+               round((50 + random() * 950)::numeric, 2) AS amount,
+               random() < 0.1 AS split,
+               random() AS fate,
+               random() AS delay
+          FROM generate_series(0, %(count)s - 1) i
+          JOIN bench_customer c
+            ON c.n = floor(%(customers)s * power(random(), 1.3))::int
+        """,
+        {"move_base": move_base, "count": invoices, "customers": customers,
+         "today": today},
+    )
+    clone(
+        cr,
+        "account_move",
+        tpl.invoice.id,
+        SQL("SELECT * FROM bench_invoice"),
+        {
+            "name": "'BENCH/INV/' || s.i",
+            "sequence_number": "s.i + 1",
+            "sequence_prefix": "'BENCH/INV/'",
+            "partner_id": "s.partner_id",
+            "commercial_partner_id": "s.partner_id",
+            "date": "s.invoice_date",
+            "invoice_date": "s.invoice_date",
+            "invoice_date_due": "s.invoice_date + 30",
+            "amount_untaxed": "s.amount",
+            "amount_total": "s.amount",
+            "amount_residual": "s.amount",
+            "amount_untaxed_signed": "s.amount",
+            "amount_untaxed_in_currency_signed": "s.amount",
+            "amount_total_signed": "s.amount",
+            "amount_total_in_currency_signed": "s.amount",
+            "amount_residual_signed": "s.amount",
+            "invoice_partner_display_name": "'Bench Customer'",
+            "access_token": "NULL",
+            "inalterable_hash": "NULL",
+            "secure_sequence_number": "NULL",
+        },
+    )
+    line_base = _next_id(cr, "account_move_line")
+    cr.execute(
+        """
+        CREATE TEMP TABLE bench_installment ON COMMIT DROP AS
+        SELECT %(line_base)s + row_number() OVER (ORDER BY i.new_id, k) AS new_id,
+               i.new_id AS move_id, i.partner_id, i.invoice_date, i.fate, i.delay,
+               k AS installment,
+               CASE WHEN NOT i.split THEN i.amount
+                    WHEN k = 1 THEN round(i.amount * 0.3, 2)
+                    ELSE i.amount - round(i.amount * 0.3, 2) END AS amount,
+               i.invoice_date + CASE WHEN i.split AND k = 2 THEN 60 ELSE 30 END
+                   AS due
+          FROM bench_invoice i
+          CROSS JOIN generate_series(1, 2) k
+         WHERE k = 1 OR i.split
+        """,
+        {"line_base": line_base},
+    )
+    receivable = tpl.line(tpl.invoice, "receivable")
+    line_overrides = {
+        "move_name": "'BENCH/INV/' || (s.move_id - %s)" % move_base,
+        "partner_id": "s.partner_id",
+        "date": "s.invoice_date",
+        "invoice_date": "s.invoice_date",
+        "matching_number": "NULL",
+        "full_reconcile_id": "NULL",
+        "reconciled": "false",
+    }
+    clone(
+        cr,
+        "account_move_line",
+        receivable.id,
+        SQL("SELECT * FROM bench_installment"),
+        dict(
+            line_overrides,
+            move_id="s.move_id",
+            date_maturity="s.due",
+            debit="s.amount",
+            credit="0",
+            balance="s.amount",
+            amount_currency="s.amount",
+            amount_residual="s.amount",
+            amount_residual_currency="s.amount",
+            price_unit="-s.amount",
+            price_subtotal="-s.amount",
+            price_total="-s.amount",
+        ),
+    )
+    product_base = _next_id(cr, "account_move_line")
+    clone(
+        cr,
+        "account_move_line",
+        tpl.line(tpl.invoice, "product").id,
+        SQL(
+            "SELECT %s + row_number() OVER (ORDER BY new_id) AS new_id,"
+            " new_id AS move_id, partner_id, invoice_date, amount"
+            " FROM bench_invoice",
+            product_base,
+        ),
+        dict(
+            line_overrides,
+            move_id="s.move_id",
+            debit="0",
+            credit="s.amount",
+            balance="-s.amount",
+            amount_currency="-s.amount",
+            price_unit="s.amount",
+            price_subtotal="s.amount",
+            price_total="s.amount",
+        ),
+    )
+    _reset_sequence(cr, "account_move")
+
+    # Payments: 60 % on time, 15 % late, 5 % half paid, 20 % open; reversed
+    # invoices (2 %) are settled by a credit note instead. -----------------
+    cr.execute(
+        """
+        CREATE TEMP TABLE bench_payment ON COMMIT DROP AS
+        SELECT row_number() OVER (ORDER BY inst.new_id) AS n,
+               inst.new_id AS invoice_line_id, inst.move_id AS invoice_id,
+               inst.partner_id,
+               CASE WHEN inst.fate < 0.80 THEN inst.amount
+                    ELSE round(inst.amount / 2, 2) END AS amount,
+               CASE WHEN inst.fate < 0.60
+                    THEN inst.due - (inst.delay * 20)::int
+                    ELSE inst.due + (inst.delay * 60)::int END AS paid_on,
+               inst.fate < 0.80 AS full
+          FROM bench_installment inst
+         WHERE inst.fate < 0.85
+        """
+    )
+    cr.execute("UPDATE bench_payment SET paid_on = LEAST(paid_on, %s)", [today])
+    pay_move_base = _next_id(cr, "account_move")
+    cr.execute("SELECT COUNT(*) FROM bench_payment")
+    payments = cr.fetchone()[0]
+    clone(
+        cr,
+        "account_move",
+        tpl.payment_move.id,
+        SQL(
+            "SELECT %s + n AS new_id, n, partner_id, paid_on, amount"
+            " FROM bench_payment",
+            pay_move_base,
+        ),
+        {
+            "name": "'BENCH/PAY/' || s.n",
+            "sequence_number": "s.n",
+            "sequence_prefix": "'BENCH/PAY/'",
+            "partner_id": "s.partner_id",
+            "commercial_partner_id": "s.partner_id",
+            "date": "s.paid_on",
+            "amount_total": "s.amount",
+            "amount_total_signed": "s.amount",
+            "amount_total_in_currency_signed": "s.amount",
+            "origin_payment_id": "NULL",
+            "access_token": "NULL",
+            "inalterable_hash": "NULL",
+            "secure_sequence_number": "NULL",
+        },
+    )
+    pay_line_base = _next_id(cr, "account_move_line")
+    pay_overrides = {
+        "move_id": f"{pay_move_base} + s.n",
+        "move_name": "'BENCH/PAY/' || s.n",
+        "partner_id": "s.partner_id",
+        "date": "s.paid_on",
+        "date_maturity": "s.paid_on",
+        "payment_id": "NULL",
+        "matching_number": "NULL",
+        "full_reconcile_id": "NULL",
+    }
+    clone(
+        cr,
+        "account_move_line",
+        tpl.payment_line.id,
+        SQL("SELECT %s + n AS new_id, * FROM bench_payment", pay_line_base),
+        dict(
+            pay_overrides,
+            debit="0",
+            credit="s.amount",
+            balance="-s.amount",
+            amount_currency="-s.amount",
+            amount_residual="0",
+            amount_residual_currency="0",
+            reconciled="true",
+        ),
+    )
+    clone(
+        cr,
+        "account_move_line",
+        tpl.payment_counterpart.id,
+        SQL(
+            "SELECT %s + n AS new_id, * FROM bench_payment",
+            pay_line_base + payments,
+        ),
+        dict(
+            pay_overrides,
+            debit="s.amount",
+            credit="0",
+            balance="s.amount",
+            amount_currency="s.amount",
+        ),
+    )
+    full_base = _next_id(cr, "account_full_reconcile")
+    cr.execute(
+        """
+        INSERT INTO account_full_reconcile (id, create_uid, write_uid,
+                                            create_date, write_date)
+        SELECT %s + n, 1, 1, now(), now() FROM bench_payment WHERE full
+        """,
+        [full_base],
+    )
+    partial_base = _next_id(cr, "account_partial_reconcile")
+    clone(
+        cr,
+        "account_partial_reconcile",
+        tpl.partial.id,
+        SQL(
+            "SELECT %s + n AS new_id, * FROM bench_payment",
+            partial_base,
+        ),
+        {
+            "debit_move_id": "s.invoice_line_id",
+            "credit_move_id": f"{pay_line_base} + s.n",
+            "full_reconcile_id": f"CASE WHEN s.full THEN {full_base} + s.n END",
+            "max_date": "s.paid_on",
+            "amount": "s.amount",
+            "debit_amount_currency": "s.amount",
+            "credit_amount_currency": "s.amount",
+        },
+    )
+    cr.execute(
+        """
+        UPDATE account_move_line l
+           SET amount_residual = l.debit - p.amount,
+               amount_residual_currency = l.debit - p.amount,
+               reconciled = p.full,
+               full_reconcile_id = CASE WHEN p.full THEN %(full)s + p.n END,
+               matching_number = CASE WHEN p.full THEN 'B' || p.n ELSE 'P' || p.n END
+          FROM bench_payment p
+         WHERE l.id = p.invoice_line_id
+        """,
+        {"full": full_base},
+    )
+    cr.execute(
+        """
+        UPDATE account_move_line l
+           SET full_reconcile_id = CASE WHEN p.full THEN %(full)s + p.n END,
+               matching_number = CASE WHEN p.full THEN 'B' || p.n ELSE 'P' || p.n END
+          FROM bench_payment p
+         WHERE l.id = %(base)s + p.n
+        """,
+        {"full": full_base, "base": pay_line_base},
+    )
+    for table in ("account_move", "account_move_line", "account_full_reconcile",
+                  "account_partial_reconcile"):
+        _reset_sequence(cr, table)
+    _reverse_some(cr, tpl, today)
+    _settle_invoice_states(cr, move_base, pay_move_base)
+    _deals(cr, tpl, customers)
+    env.invalidate_all()
+    _logger.info(
+        "built %s customers, %s invoices in %.1fs",
+        customers,
+        invoices,
+        time.time() - started,
+    )
+
+
+def _reverse_some(cr, tpl, today):
+    """2 % of the open invoices are cancelled by a credit note reconciled
+    with them: Odoo marks such an invoice 'reversed'."""
+    cr.execute(
+        """
+        CREATE TEMP TABLE bench_reversal ON COMMIT DROP AS
+        SELECT row_number() OVER (ORDER BY i.new_id) AS n, i.new_id AS invoice_id,
+               i.partner_id, i.invoice_date, i.amount, inst.new_id AS line_id
+          FROM bench_invoice i
+          JOIN bench_installment inst ON inst.move_id = i.new_id
+         WHERE NOT i.split AND i.fate >= 0.85 AND i.delay < 0.13
+        """
+    )
+    move_base = _next_id(cr, "account_move")
+    clone(
+        cr,
+        "account_move",
+        tpl.refund.id,
+        SQL("SELECT %s + n AS new_id, * FROM bench_reversal", move_base),
+        {
+            "name": "'BENCH/RINV/' || s.n",
+            "sequence_number": "s.n",
+            "sequence_prefix": "'BENCH/RINV/'",
+            "partner_id": "s.partner_id",
+            "commercial_partner_id": "s.partner_id",
+            "reversed_entry_id": "s.invoice_id",
+            "date": "s.invoice_date",
+            "invoice_date": "s.invoice_date",
+            "invoice_date_due": "s.invoice_date",
+            "amount_untaxed": "s.amount",
+            "amount_total": "s.amount",
+            "amount_residual": "0",
+            "amount_untaxed_signed": "-s.amount",
+            "amount_untaxed_in_currency_signed": "-s.amount",
+            "amount_total_signed": "-s.amount",
+            "amount_total_in_currency_signed": "-s.amount",
+            "amount_residual_signed": "0",
+            "payment_state": "'paid'",
+            "access_token": "NULL",
+            "inalterable_hash": "NULL",
+            "secure_sequence_number": "NULL",
+        },
+    )
+    line_base = _next_id(cr, "account_move_line")
+    refund_overrides = {
+        "move_id": f"{move_base} + s.n",
+        "move_name": "'BENCH/RINV/' || s.n",
+        "partner_id": "s.partner_id",
+        "date": "s.invoice_date",
+        "invoice_date": "s.invoice_date",
+        "matching_number": "'R' || s.n",
+        "full_reconcile_id": "NULL",
+    }
+    cr.execute("SELECT COUNT(*) FROM bench_reversal")
+    count = cr.fetchone()[0]
+    clone(
+        cr,
+        "account_move_line",
+        tpl.line(tpl.refund, "receivable").id,
+        SQL("SELECT %s + n AS new_id, * FROM bench_reversal", line_base),
+        dict(
+            refund_overrides,
+            date_maturity="s.invoice_date",
+            debit="0",
+            credit="s.amount",
+            balance="-s.amount",
+            amount_currency="-s.amount",
+            amount_residual="0",
+            amount_residual_currency="0",
+            price_unit="s.amount",
+            price_subtotal="s.amount",
+            price_total="s.amount",
+            reconciled="true",
+        ),
+    )
+    clone(
+        cr,
+        "account_move_line",
+        tpl.line(tpl.refund, "product").id,
+        SQL("SELECT %s + n AS new_id, * FROM bench_reversal", line_base + count),
+        dict(
+            refund_overrides,
+            debit="s.amount",
+            credit="0",
+            balance="s.amount",
+            amount_currency="s.amount",
+            price_unit="s.amount",
+            price_subtotal="s.amount",
+            price_total="s.amount",
+        ),
+    )
+    full_base = _next_id(cr, "account_full_reconcile")
+    cr.execute(
+        """
+        INSERT INTO account_full_reconcile (id, create_uid, write_uid,
+                                            create_date, write_date)
+        SELECT %s + n, 1, 1, now(), now() FROM bench_reversal
+        """,
+        [full_base],
+    )
+    partial_base = _next_id(cr, "account_partial_reconcile")
+    clone(
+        cr,
+        "account_partial_reconcile",
+        tpl.partial.id,
+        SQL("SELECT %s + n AS new_id, * FROM bench_reversal", partial_base),
+        {
+            "debit_move_id": "s.line_id",
+            "credit_move_id": f"{line_base} + s.n",
+            "full_reconcile_id": f"{full_base} + s.n",
+            "max_date": "s.invoice_date",
+            "amount": "s.amount",
+            "debit_amount_currency": "s.amount",
+            "credit_amount_currency": "s.amount",
+        },
+    )
+    cr.execute(
+        """
+        UPDATE account_move_line l
+           SET amount_residual = 0, amount_residual_currency = 0,
+               reconciled = true, full_reconcile_id = %(full)s + r.n,
+               matching_number = 'R' || r.n
+          FROM bench_reversal r
+         WHERE l.id = r.line_id OR l.id = %(base)s + r.n
+        """,
+        {"full": full_base, "base": line_base},
+    )
+    for table in ("account_move", "account_move_line", "account_full_reconcile",
+                  "account_partial_reconcile"):
+        _reset_sequence(cr, table)
+
+
+def _settle_invoice_states(cr, first_invoice, first_payment):
+    """amount_residual and payment_state of the bulk invoices, from their
+    receivable lines, the way Odoo computes them."""
+    cr.execute(
+        """
+        UPDATE account_move m
+           SET amount_residual = r.residual,
+               amount_residual_signed = r.residual,
+               payment_state = CASE
+                   WHEN r.reversed THEN 'reversed'
+                   WHEN r.residual = 0 THEN 'paid'
+                   WHEN r.residual < m.amount_total THEN 'partial'
+                   ELSE 'not_paid' END
+          FROM (
+              SELECT l.move_id, SUM(l.amount_residual) AS residual,
+                     BOOL_OR(l.matching_number LIKE 'R%%') AS reversed
+                FROM account_move_line l
+                JOIN account_account a ON a.id = l.account_id
+               WHERE l.move_id >= %s AND l.move_id < %s
+                 AND a.account_type = 'asset_receivable'
+               GROUP BY l.move_id
+          ) r
+         WHERE m.id = r.move_id
+        """,
+        [first_invoice, first_payment],
+    )
+
+
+def _deals(cr, tpl, customers):
+    """Opportunities for 30 % of the customers (a third of them lost) and
+    quotations or orders for 20 %."""
+    base = _next_id(cr, "crm_lead")
+    clone(
+        cr,
+        "crm_lead",
+        tpl.lead.id,
+        SQL(
+            "SELECT %s + n AS new_id, n, new_id AS partner_id FROM bench_customer"
+            " WHERE n %% 10 < 3",
+            base,
+        ),
+        {
+            "name": "'Bench Deal ' || s.n",
+            "partner_id": "s.partner_id",
+            "active": "s.n % 10 <> 0",
+            "probability": "CASE WHEN s.n % 10 = 0 THEN 0 ELSE t.probability END",
+            "create_date": "now() - ((s.n % 700) || ' days')::interval",
+        },
+    )
+    _reset_sequence(cr, "crm_lead")
+    base = _next_id(cr, "sale_order")
+    clone(
+        cr,
+        "sale_order",
+        tpl.order.id,
+        SQL(
+            "SELECT %s + n AS new_id, n, new_id AS partner_id FROM bench_customer"
+            " WHERE n %% 10 IN (3, 4)",
+            base,
+        ),
+        {
+            "name": "'BENCH/SO/' || s.n",
+            "partner_id": "s.partner_id",
+            "partner_invoice_id": "s.partner_id",
+            "partner_shipping_id": "s.partner_id",
+            "state": "CASE WHEN s.n % 10 = 3 THEN 'draft' ELSE 'sale' END",
+            "access_token": "NULL",
+            "create_date": "now() - ((s.n % 600) || ' days')::interval",
+        },
+    )
+    _reset_sequence(cr, "sale_order")
+
+
+def check_consistency(cr):
+    """What Odoo expects of its accounting data; returns a list of problems
+    (empty when all holds)."""
+    checks = {
+        "unbalanced moves": """
+            SELECT COUNT(*) FROM (
+                SELECT move_id FROM account_move_line GROUP BY move_id
+                HAVING ABS(SUM(debit) - SUM(credit)) > 0.001) x""",
+        "debit/credit/balance disagree": """
+            SELECT COUNT(*) FROM account_move_line
+             WHERE ABS(debit - credit - balance) > 0.001""",
+        "receivable residual not matching its partials": """
+            SELECT COUNT(*) FROM account_move_line l
+              JOIN account_account a ON a.id = l.account_id
+              LEFT JOIN (SELECT debit_move_id AS id, SUM(amount) AS amount
+                           FROM account_partial_reconcile GROUP BY debit_move_id) p
+                ON p.id = l.id
+             WHERE a.account_type = 'asset_receivable' AND l.debit > 0
+               AND ABS(l.debit - COALESCE(p.amount, 0) - l.amount_residual) > 0.001""",
+        "reconciled flag disagrees with residual": """
+            SELECT COUNT(*) FROM account_move_line l
+              JOIN account_account a ON a.id = l.account_id
+             WHERE a.account_type = 'asset_receivable' AND l.parent_state = 'posted'
+               AND l.reconciled <> (l.amount_residual = 0)""",
+        "payment_state disagrees with residuals": """
+            SELECT COUNT(*) FROM account_move m
+             WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
+               AND NOT (
+                   (m.payment_state IN ('paid', 'reversed', 'in_payment')
+                        AND m.amount_residual = 0)
+                OR (m.payment_state = 'partial'
+                        AND m.amount_residual > 0 AND m.amount_residual < m.amount_total)
+                OR (m.payment_state = 'not_paid' AND m.amount_residual = m.amount_total))""",
+        "invoice residual not the sum of its installments": """
+            SELECT COUNT(*) FROM account_move m
+              JOIN (SELECT l.move_id, SUM(l.amount_residual) AS residual
+                      FROM account_move_line l
+                      JOIN account_account a ON a.id = l.account_id
+                     WHERE a.account_type = 'asset_receivable'
+                     GROUP BY l.move_id) r ON r.move_id = m.id
+             WHERE m.move_type = 'out_invoice'
+               AND ABS(r.residual - m.amount_residual) > 0.001""",
+    }
+    problems = []
+    for label, query in checks.items():
+        cr.execute(query)
+        count = cr.fetchone()[0]
+        if count:
+            problems.append(f"{label}: {count}")
+    return problems
