@@ -372,8 +372,15 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
     def _update_tiers(self, partners):
         """Move partners up a tier as soon as they qualify; down only once
         their review date and its grace period have passed."""
-        company_by_partner = self._read_loyalty_companies(partners)
         Tier = self.env["crm.lifecycle.loyalty.tier"].sudo()
+        if not (
+            Tier.search_count([], limit=1)
+            or self._get_program_companies()
+            or partners.loyalty_tier_id
+        ):
+            # Loyalty not configured: nothing to rank, nothing to write.
+            return
+        company_by_partner = self._read_loyalty_companies(partners)
         tiers = Tier.search([("company_id", "in", list(set(company_by_partner.values())))])
         companies = self.env["res.company"].sudo().browse(set(company_by_partner.values()))
         programs = {
