@@ -7,3 +7,11 @@ from . import account_move
 from . import res_config_settings
 from . import crm_lifecycle_funnel_report
 from . import crm_lifecycle_demo
+from . import res_company
+from . import loyalty_rule
+from . import loyalty_history
+from . import loyalty_card
+from . import account_move_loyalty
+from . import crm_lifecycle_loyalty_tier
+from . import crm_lifecycle_loyalty_engine
+from . import res_partner_loyalty

@@ -25,6 +25,33 @@ class ResConfigSettings(models.TransientModel):
         "a customer a cross-sell customer (extension phase). 0 disables this "
         "rule.",
     )
+    crm_lifecycle_loyalty_program_id = fields.Many2one(
+        related="company_id.lifecycle_loyalty_program_id", readonly=False
+    )
+    crm_lifecycle_loyalty_points_rate = fields.Float(
+        related="company_id.lifecycle_loyalty_points_rate", readonly=False
+    )
+    crm_lifecycle_loyalty_points_basis = fields.Selection(
+        related="company_id.lifecycle_loyalty_points_basis", readonly=False
+    )
+    crm_lifecycle_loyalty_category_ids = fields.Many2many(
+        related="company_id.lifecycle_loyalty_category_ids", readonly=False
+    )
+    crm_lifecycle_loyalty_expiry_months = fields.Integer(
+        related="company_id.lifecycle_loyalty_expiry_months", readonly=False
+    )
+    crm_lifecycle_loyalty_expiry_warning_days = fields.Integer(
+        related="company_id.lifecycle_loyalty_expiry_warning_days", readonly=False
+    )
+    crm_lifecycle_loyalty_review_months = fields.Integer(
+        related="company_id.lifecycle_loyalty_review_months", readonly=False
+    )
+    crm_lifecycle_loyalty_grace_days = fields.Integer(
+        related="company_id.lifecycle_loyalty_grace_days", readonly=False
+    )
+    crm_lifecycle_loyalty_tier_mail = fields.Boolean(
+        related="company_id.lifecycle_loyalty_tier_mail", readonly=False
+    )
 
     @api.constrains(
         "crm_lifecycle_extension_min_invoices",

@@ -5,3 +5,8 @@ from . import test_lifecycle_funnel
 from . import test_lifecycle_security
 from . import test_lifecycle_tour
 from . import test_clv_estimators
+from . import test_loyalty_points
+from . import test_loyalty_expiry
+from . import test_loyalty_tiers
+from . import test_loyalty_security
+from . import test_loyalty_tour

@@ -1,0 +1,622 @@
+import logging
+from collections import defaultdict
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL, float_is_zero, float_round
+
+_logger = logging.getLogger(__name__)
+
+POINTS_DIGITS = 2
+
+
+class CrmLifecycleLoyaltyEngine(models.AbstractModel):
+    """Loyalty points and tiers on top of Odoo's loyalty programs.
+
+    Points are credited to the customer's card of the company's lifecycle
+    program when its invoices are paid; every invoice remembers how many
+    points it gave, so a settlement only ever credits (or takes back) the
+    difference with what is paid now. The events (a reconciliation, a
+    posted or cancelled invoice) and the daily scheduled action run the same
+    set-based code on a batch of commercial partners.
+    """
+
+    _name = "crm.lifecycle.loyalty.engine"
+    _description = "Customer Lifecycle Loyalty Rules"
+
+    # ------------------------------------------------------------
+    # Entry point
+    # ------------------------------------------------------------
+
+    @api.model
+    def _recompute(self, partners):
+        """Settle the points of these commercial partners' invoices, then
+        move them between tiers."""
+        partners = partners.filtered(lambda p: p.id == p.commercial_partner_id.id)
+        if not partners:
+            return
+        self._settle_points(partners)
+        self._update_tiers(partners)
+
+    # ------------------------------------------------------------
+    # Points on payment
+    # ------------------------------------------------------------
+
+    @api.model
+    def _get_program_companies(self):
+        return (
+            self.env["res.company"]
+            .sudo()
+            .search([("lifecycle_loyalty_program_id", "!=", False)])
+        )
+
+    @api.model
+    def _settle_points(self, partners):
+        companies = self._get_program_companies()
+        if not companies:
+            return
+        moves = self._read_invoice_points(partners.ids, companies)
+        deltas = [move for move in moves if move["delta"]]
+        if deltas:
+            self._credit_points(deltas, companies)
+
+    @api.model
+    def _read_invoice_points(self, partner_ids, companies):
+        """Return, for each customer invoice and credit note of these
+        partners, the points it is worth now and what it already gave.
+
+        One query: what is paid comes from the residual (a part paid, several
+        payments, a foreign currency), the base from the company-currency
+        amounts, restricted to the earning categories when there are some.
+        """
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT m.id, m.company_id, m.commercial_partner_id, m.move_type,
+                       m.name, m.state, m.amount_total, m.amount_residual,
+                       m.amount_untaxed_signed, m.amount_total_signed,
+                       COALESCE(m.lifecycle_loyalty_points, 0),
+                       cat.untaxed, cat.taxed
+                  FROM account_move m
+                  LEFT JOIN LATERAL (
+                        SELECT SUM(-l.balance) AS untaxed,
+                               SUM(-l.balance * CASE
+                                       WHEN l.price_subtotal != 0
+                                       THEN l.price_total / l.price_subtotal
+                                       ELSE 1 END) AS taxed
+                          FROM account_move_line l
+                          JOIN product_product pp ON pp.id = l.product_id
+                          JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                          JOIN product_category pc ON pc.id = pt.categ_id
+                         WHERE l.move_id = m.id
+                           AND l.display_type = 'product'
+                           AND EXISTS (
+                                SELECT 1
+                                  FROM res_company_lifecycle_loyalty_category_rel r
+                                  JOIN product_category c ON c.id = r.category_id
+                                 WHERE r.company_id = m.company_id
+                                   AND pc.parent_path LIKE c.parent_path || %(any)s)
+                       ) cat ON m.company_id = ANY(%(by_category)s)
+                 WHERE m.commercial_partner_id = ANY(%(partner_ids)s)
+                   AND m.company_id = ANY(%(company_ids)s)
+                   AND m.move_type IN ('out_invoice', 'out_refund')
+                   AND (m.state = 'posted'
+                        OR COALESCE(m.lifecycle_loyalty_points, 0) != 0)
+                """,
+                partner_ids=list(partner_ids),
+                company_ids=companies.ids,
+                any="%",
+                by_category=companies.filtered("lifecycle_loyalty_category_ids").ids,
+            )
+        )
+        by_category = set(companies.filtered("lifecycle_loyalty_category_ids").ids)
+        companies_by_id = {company.id: company for company in companies}
+        moves = []
+        for (
+            move_id,
+            company_id,
+            partner_id,
+            move_type,
+            name,
+            state,
+            total,
+            residual,
+            untaxed_signed,
+            total_signed,
+            awarded,
+            cat_untaxed,
+            cat_taxed,
+        ) in self.env.cr.fetchall():
+            company = companies_by_id[company_id]
+            taxed = company.lifecycle_loyalty_points_basis == "taxed"
+            if company_id in by_category:
+                base = (cat_taxed if taxed else cat_untaxed) or 0.0
+            else:
+                base = total_signed if taxed else untaxed_signed
+            target = self._invoice_points(
+                company, base, total, residual, state == "posted"
+            )
+            delta = float_round(target - awarded, precision_digits=POINTS_DIGITS)
+            moves.append(
+                {
+                    "move_id": move_id,
+                    "company": company,
+                    "partner_id": partner_id,
+                    "move_type": move_type,
+                    "name": name,
+                    "target": target,
+                    "delta": 0.0
+                    if float_is_zero(delta, precision_digits=POINTS_DIGITS)
+                    else delta,
+                }
+            )
+        return moves
+
+    @api.model
+    def _invoice_points(self, company, base, total, residual, posted):
+        """Points an invoice is worth for the part of it that is paid
+        (negative for a credit note that is refunded or used)."""
+        if not posted or not total:
+            return 0.0
+        paid_ratio = min(max((total - residual) / total, 0.0), 1.0)
+        return float_round(
+            company.lifecycle_loyalty_points_rate * base * paid_ratio,
+            precision_digits=POINTS_DIGITS,
+        )
+
+    @api.model
+    def _get_cards(self, pairs):
+        """Return {(program_id, partner_id): loyalty.card}, creating the
+        missing cards."""
+        Card = self.env["loyalty.card"].sudo()
+        program_ids = {program_id for program_id, _pid in pairs}
+        partner_ids = {partner_id for _prog, partner_id in pairs}
+        cards = {}
+        for card in Card.search(
+            [
+                ("program_id", "in", list(program_ids)),
+                ("partner_id", "in", list(partner_ids)),
+            ],
+            order="id",
+        ):
+            cards.setdefault((card.program_id.id, card.partner_id.id), card)
+        missing = [pair for pair in pairs if pair not in cards]
+        if missing:
+            created = Card.create(
+                [
+                    {"program_id": program_id, "partner_id": partner_id, "points": 0}
+                    for program_id, partner_id in missing
+                ]
+            )
+            cards.update(zip(missing, created))
+        return cards
+
+    @api.model
+    def _credit_points(self, moves, companies):
+        """Write one history line per invoice whose points changed, the new
+        card balances and what each invoice has now given."""
+        pairs = {
+            (move["company"].lifecycle_loyalty_program_id.id, move["partner_id"])
+            for move in moves
+        }
+        cards = self._get_cards(sorted(pairs))
+        history_vals = []
+        card_deltas = defaultdict(float)
+        for move in moves:
+            card = cards[
+                (move["company"].lifecycle_loyalty_program_id.id, move["partner_id"])
+            ]
+            delta = move["delta"]
+            card_deltas[card] += delta
+            history_vals.append(
+                {
+                    "card_id": card.id,
+                    "description": self._history_description(move),
+                    "issued": max(delta, 0.0),
+                    "used": max(-delta, 0.0),
+                    "order_model": "account.move",
+                    "order_id": move["move_id"],
+                    "lifecycle_kind": "earn" if delta > 0 else "take_back",
+                    "lifecycle_date": fields.Date.context_today(self),
+                }
+            )
+        self.env["loyalty.history"].sudo().create(history_vals)
+        for card, delta in card_deltas.items():
+            card.points = float_round(
+                card.points + delta, precision_digits=POINTS_DIGITS
+            )
+        values = SQL(", ").join(
+            SQL("(%s, %s)", move["move_id"], move["target"]) for move in moves
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE account_move m SET lifecycle_loyalty_points = v.points
+                  FROM (VALUES %s) AS v(id, points)
+                 WHERE m.id = v.id
+                """,
+                values,
+            )
+        )
+        self.env["account.move"].invalidate_model(["lifecycle_loyalty_points"])
+
+    @api.model
+    def _history_description(self, move):
+        _ = self.env._
+        if move["move_type"] == "out_invoice":
+            if move["delta"] > 0:
+                return _("Points earned by paying %(invoice)s", invoice=move["name"])
+            return _(
+                "Points taken back: %(invoice)s is no longer paid",
+                invoice=move["name"],
+            )
+        if move["delta"] < 0:
+            return _(
+                "Points taken back by credit note %(invoice)s", invoice=move["name"]
+            )
+        return _(
+            "Points given back: credit note %(invoice)s is no longer settled",
+            invoice=move["name"],
+        )
+
+    # ------------------------------------------------------------
+    # Tiers
+    # ------------------------------------------------------------
+
+    @api.model
+    def _read_loyalty_companies(self, partners):
+        """The company whose program and tiers rank each partner: its own
+        company, else the company of its latest customer invoice, else the
+        main company."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.id, COALESCE(p.company_id, (
+                        SELECT m.company_id
+                          FROM account_move m
+                         WHERE m.commercial_partner_id = p.id
+                           AND m.move_type IN ('out_invoice', 'out_refund')
+                           AND m.state = 'posted'
+                         ORDER BY m.invoice_date DESC NULLS LAST, m.id DESC
+                         LIMIT 1))
+                  FROM res_partner p
+                 WHERE p.id = ANY(%s)
+                """,
+                partners.ids,
+            )
+        )
+        rows = self.env.cr.fetchall()
+        default = self.env.ref("base.main_company", raise_if_not_found=False)
+        default_id = default.id if default else False
+        return {pid: company_id or default_id for pid, company_id in rows}
+
+    @api.model
+    def _read_tier_values(self, company_by_partner, programs):
+        """Return {partner_id: {'points': x, 'amount': y}} over the last 12
+        months, in two queries: points earned (net of take-backs) on the
+        lifecycle card, and money received on customer invoices (net of
+        money refunded on credit notes; invoices settled by credit notes
+        bring no new money)."""
+        since = fields.Date.context_today(self) - relativedelta(months=12)
+        values = defaultdict(lambda: {"points": 0.0, "amount": 0.0})
+        partner_ids = list(company_by_partner)
+        company_ids = [company_by_partner[pid] for pid in partner_ids]
+        program_ids = [programs.get(cid, 0) for cid in company_ids]
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT c.partner_id, SUM(COALESCE(h.issued, 0) - COALESCE(h.used, 0))
+                  FROM loyalty_history h
+                  JOIN loyalty_card c ON c.id = h.card_id
+                 WHERE (c.partner_id, c.program_id) IN (
+                        SELECT * FROM unnest(%(partners)s::int[], %(programs)s::int[]))
+                   AND h.lifecycle_kind IN ('earn', 'take_back')
+                   AND h.lifecycle_date > %(since)s
+                 GROUP BY c.partner_id
+                """,
+                partners=partner_ids,
+                programs=program_ids,
+                since=since,
+            )
+        )
+        for pid, points in self.env.cr.fetchall():
+            values[pid]["points"] = points or 0.0
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT inv.commercial_partner_id,
+                       SUM(CASE WHEN inv.move_type = 'out_invoice'
+                                THEN apr.amount ELSE -apr.amount END)
+                  FROM account_partial_reconcile apr
+                  JOIN account_move_line il
+                    ON il.id IN (apr.debit_move_id, apr.credit_move_id)
+                  JOIN account_move inv ON inv.id = il.move_id
+                  JOIN account_move_line ol
+                    ON ol.id = CASE WHEN il.id = apr.debit_move_id
+                                    THEN apr.credit_move_id
+                                    ELSE apr.debit_move_id END
+                  JOIN account_move other ON other.id = ol.move_id
+                 WHERE (inv.commercial_partner_id, inv.company_id) IN (
+                        SELECT * FROM unnest(%(partners)s::int[], %(companies)s::int[]))
+                   AND inv.move_type IN ('out_invoice', 'out_refund')
+                   AND inv.state = 'posted'
+                   AND other.move_type NOT IN ('out_invoice', 'out_refund')
+                   AND apr.max_date > %(since)s
+                 GROUP BY inv.commercial_partner_id
+                """,
+                partners=partner_ids,
+                companies=company_ids,
+                since=since,
+            )
+        )
+        for pid, amount in self.env.cr.fetchall():
+            values[pid]["amount"] = amount or 0.0
+        return values
+
+    @api.model
+    def _qualified_tier(self, tiers, value):
+        """The best tier these figures reach (nothing earned: no tier)."""
+        reached = tiers.filtered(
+            lambda t: value[t.basis] > 0 and value[t.basis] >= t.threshold
+        )
+        return reached.sorted(self._tier_rank)[-1:] if reached else tiers[:0]
+
+    @api.model
+    def _tier_rank(self, tier):
+        return (tier.sequence, tier.threshold, tier.id)
+
+    @api.model
+    def _update_tiers(self, partners):
+        """Move partners up a tier as soon as they qualify; down only once
+        their review date and its grace period have passed."""
+        Tier = self.env["crm.lifecycle.loyalty.tier"].sudo()
+        if not (
+            Tier.search_count([], limit=1)
+            or self._get_program_companies()
+            or partners.loyalty_tier_id
+        ):
+            # Loyalty not configured: nothing to rank, nothing to write.
+            return
+        company_by_partner = self._read_loyalty_companies(partners)
+        tiers = Tier.search([("company_id", "in", list(set(company_by_partner.values())))])
+        companies = self.env["res.company"].sudo().browse(set(company_by_partner.values()))
+        programs = {
+            company.id: company.lifecycle_loyalty_program_id.id
+            for company in companies
+            if company.lifecycle_loyalty_program_id
+        }
+        values = self._read_tier_values(company_by_partner, programs)
+        today = fields.Date.context_today(self)
+        for partner in partners:
+            company = companies.browse(company_by_partner.get(partner.id))
+            vals = self._tier_vals(
+                partner,
+                company,
+                tiers.filtered(lambda t, c=company: t.company_id == c),
+                values[partner.id],
+                today,
+            )
+            vals = {
+                name: value
+                for name, value in vals.items()
+                if self._current_value(partner, name) != value
+            }
+            if not vals:
+                continue
+            old_tier = partner.loyalty_tier_id
+            if "loyalty_tier_id" in vals:
+                new_tier = Tier.browse(vals["loyalty_tier_id"])
+                vals.update(self._pricelist_vals(partner, company, old_tier, new_tier))
+            partner.with_context(crm_lifecycle_engine=True).write(vals)
+            if "loyalty_tier_id" in vals and company.lifecycle_loyalty_tier_mail:
+                self._send_tier_mail(partner)
+
+    @api.model
+    def _current_value(self, record, name):
+        value = record[name]
+        return value.id if isinstance(value, models.BaseModel) else value
+
+    @api.model
+    def _tier_vals(self, partner, company, tiers, value, today):
+        current = partner.loyalty_tier_id
+        qualified = self._qualified_tier(tiers, value)
+        months = relativedelta(months=company.lifecycle_loyalty_review_months or 12)
+        review = partner.loyalty_tier_review_date
+        new = current
+        if current not in tiers:
+            # No tier yet, or one of another company or archived.
+            new = qualified
+        elif qualified and self._tier_rank(qualified) > self._tier_rank(current):
+            new = qualified
+        elif not review:
+            review = today + months
+        elif not qualified or self._tier_rank(qualified) < self._tier_rank(current):
+            grace = timedelta(days=company.lifecycle_loyalty_grace_days)
+            if today >= review + grace:
+                new = qualified
+        else:
+            while review <= today:
+                review += months
+        if new != current:
+            since, review = (today, today + months) if new else (False, False)
+        else:
+            since = partner.loyalty_tier_since
+        next_tier = tiers.filtered(
+            lambda t: not new or self._tier_rank(t) > self._tier_rank(new)
+        ).sorted(self._tier_rank)[:1]
+        missing = (
+            max(next_tier.threshold - value[next_tier.basis], 0.0) if next_tier else 0.0
+        )
+        return {
+            "loyalty_company_id": company.id,
+            "loyalty_tier_id": new.id,
+            "loyalty_tier_since": since,
+            "loyalty_tier_review_date": review if new else False,
+            "loyalty_next_tier_id": next_tier.id,
+            "loyalty_next_tier_missing": float_round(missing, precision_digits=2),
+        }
+
+    @api.model
+    def _pricelist_vals(self, partner, company, old_tier, new_tier):
+        """Give the new tier's pricelist to the customer and its contacts,
+        or give them back the pricelist they had before their tier."""
+        old_pricelist, new_pricelist = old_tier.pricelist_id, new_tier.pricelist_id
+        if old_pricelist == new_pricelist:
+            return {}
+        contacts = (
+            self.env["res.partner"]
+            .sudo()
+            .with_company(company)
+            .with_context(active_test=False, crm_lifecycle_engine=True)
+            .search([("commercial_partner_id", "=", partner.id)])
+        )
+        current = partner.with_company(company).specific_property_product_pricelist
+        vals = {}
+        if new_pricelist:
+            if not partner.loyalty_pricelist_applied:
+                vals = {
+                    "loyalty_previous_pricelist_id": current.id,
+                    "loyalty_pricelist_applied": True,
+                }
+            contacts.write({"specific_property_product_pricelist": new_pricelist.id})
+        elif partner.loyalty_pricelist_applied:
+            # A pricelist set by hand since the tier gave its own one stays.
+            if current == old_pricelist:
+                contacts.write(
+                    {
+                        "specific_property_product_pricelist": (
+                            partner.loyalty_previous_pricelist_id.id
+                        )
+                    }
+                )
+            vals = {
+                "loyalty_previous_pricelist_id": False,
+                "loyalty_pricelist_applied": False,
+            }
+        return vals
+
+    @api.model
+    def _send_tier_mail(self, partner):
+        if not partner.email:
+            return
+        template = self.env.ref(
+            "crm_lifecycle.mail_template_loyalty_tier_changed", raise_if_not_found=False
+        )
+        if template:
+            partner.message_post_with_source(
+                template, subtype_xmlid="mail.mt_comment"
+            )
+
+    # ------------------------------------------------------------
+    # Expiry
+    # ------------------------------------------------------------
+
+    @api.model
+    def _expire_points(self, cards):
+        """Expire, oldest first, the points earned more than the company's
+        expiry months ago and not used since; warn the customer of the
+        points about to expire, once per batch of points."""
+        companies = {
+            company.lifecycle_loyalty_program_id: company
+            for company in self._get_program_companies()
+        }
+        cards = cards.filtered(
+            lambda c: companies.get(c.program_id)
+            and companies[c.program_id].lifecycle_loyalty_expiry_months > 0
+        )
+        if not cards:
+            return
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT h.card_id, COALESCE(h.lifecycle_date, h.create_date::date),
+                       SUM(COALESCE(h.issued, 0)), SUM(COALESCE(h.used, 0))
+                  FROM loyalty_history h
+                 WHERE h.card_id = ANY(%s)
+                 GROUP BY 1, 2
+                 ORDER BY 1, 2
+                """,
+                cards.ids,
+            )
+        )
+        lots = defaultdict(list)
+        consumed = defaultdict(float)
+        for card_id, day, issued, used in self.env.cr.fetchall():
+            if issued > 0:
+                lots[card_id].append((day, issued))
+            consumed[card_id] += used
+        today = fields.Date.context_today(self)
+        for card in cards:
+            company = companies[card.program_id]
+            self._expire_card(card, company, lots[card.id], consumed[card.id], today)
+
+    @api.model
+    def _expire_card(self, card, company, lots, consumed, today):
+        months = relativedelta(months=company.lifecycle_loyalty_expiry_months)
+        limit = today - months
+        old = sum(issued for day, issued in lots if day <= limit)
+        expired = float_round(
+            min(max(old - consumed, 0.0), card.points), precision_digits=POINTS_DIGITS
+        )
+        if expired > 0:
+            self.env["loyalty.history"].sudo().create(
+                {
+                    "card_id": card.id,
+                    "description": self.env._(
+                        "Points earned until %(date)s expired",
+                        date=fields.Date.to_string(limit),
+                    ),
+                    "used": expired,
+                    "lifecycle_kind": "expiry",
+                    "lifecycle_date": today,
+                }
+            )
+            card.points = float_round(
+                card.points - expired, precision_digits=POINTS_DIGITS
+            )
+            consumed += expired
+        warning_days = company.lifecycle_loyalty_expiry_warning_days
+        if warning_days:
+            self._warn_card(card, lots, consumed, today + timedelta(days=warning_days) - months, months)
+
+    @api.model
+    def _warn_card(self, card, lots, consumed, warn_limit, months):
+        """Warn of the points earned on or before ``warn_limit`` (they expire
+        within the warning period), unless a warning already covered them."""
+        warned = card.lifecycle_expiry_warned_until
+        if warned and warned >= warn_limit:
+            return
+        upcoming = max(sum(i for d, i in lots if d <= warn_limit) - consumed, 0.0)
+        already = (
+            max(sum(i for d, i in lots if d <= warned) - consumed, 0.0) if warned else 0.0
+        )
+        upcoming = min(upcoming, card.points)
+        vals = {"lifecycle_expiry_warned_until": warn_limit}
+        if float_round(upcoming - already, precision_digits=POINTS_DIGITS) > 0:
+            cumulated, first = 0.0, None
+            for day, issued in lots:
+                cumulated += issued
+                if cumulated > consumed and (not warned or day > warned):
+                    first = day
+                    break
+            vals.update(
+                lifecycle_expiring_points=float_round(
+                    upcoming, precision_digits=POINTS_DIGITS
+                ),
+                lifecycle_expiring_date=(first or warn_limit) + months,
+            )
+            card.write(vals)
+            template = self.env.ref(
+                "crm_lifecycle.mail_template_loyalty_points_expiring",
+                raise_if_not_found=False,
+            )
+            if template and card.partner_id.email:
+                card.message_post_with_source(
+                    template, subtype_xmlid="mail.mt_comment"
+                )
+        else:
+            card.write(vals)

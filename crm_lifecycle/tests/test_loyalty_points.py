@@ -1,0 +1,155 @@
+from odoo import Command
+from odoo.tests import tagged
+
+from .common_loyalty import LoyaltyCommon
+
+
+@tagged("post_install", "-at_install")
+class TestLoyaltyPoints(LoyaltyCommon):
+    def _history(self, card=None):
+        return (card or self._card()).history_ids.sorted("id")
+
+    def test_paid_invoice_credits_card_with_history_line(self):
+        invoice = self._invoice(250.0)
+        self.env.cr.flush()
+        self.assertFalse(self._card(), "an unpaid invoice earns nothing")
+
+        self._pay(invoice)
+
+        card = self._card()
+        self.assertEqual(card.points, 250.0)
+        self.assertEqual(self.customer.loyalty_points, 250.0)
+        self.assertEqual(invoice.lifecycle_loyalty_points, 250.0)
+        line = self._history(card)
+        self.assertEqual(len(line), 1)
+        self.assertEqual(line.issued, 250.0)
+        self.assertEqual(line.used, 0.0)
+        self.assertEqual((line.order_model, line.order_id), ("account.move", invoice.id))
+        self.assertIn(invoice.name, line.description)
+        self.assertEqual(line.lifecycle_kind, "earn")
+
+    def test_partial_payments_earn_in_proportion_and_once(self):
+        invoice = self._invoice(400.0)
+        self._pay(invoice, amount=100.0)
+        self.assertEqual(self._card().points, 100.0)
+        self._pay(invoice, amount=200.0)
+        self.assertEqual(self._card().points, 300.0)
+        self._pay(invoice, amount=100.0)
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertEqual(self._card().points, 400.0)
+        self.assertEqual(self._history().mapped("issued"), [100.0, 200.0, 100.0])
+
+    def test_taxed_basis_and_categories(self):
+        tax = self.env["account.tax"].create(
+            {"name": "Tax 20", "amount": 20.0, "company_id": self.company.id}
+        )
+        category = self.env["product.category"].create({"name": "Earning"})
+        subcategory = self.env["product.category"].create(
+            {"name": "Earning child", "parent_id": category.id}
+        )
+        earning = self.env["product.product"].create(
+            {"name": "Earning product", "categ_id": subcategory.id, "lst_price": 300.0}
+        )
+        other = self.env["product.product"].create(
+            {"name": "Other product", "lst_price": 700.0}
+        )
+        self.company.write(
+            {
+                "lifecycle_loyalty_points_basis": "taxed",
+                "lifecycle_loyalty_points_rate": 0.5,
+                "lifecycle_loyalty_category_ids": [Command.set(category.ids)],
+            }
+        )
+        invoice = self.init_invoice(
+            "out_invoice",
+            partner=self.customer,
+            products=earning + other,
+            taxes=[tax],
+        )
+        invoice.action_post()
+        self.assertEqual(invoice.amount_total, 1200.0)
+        self._pay(invoice)
+        # 0.5 point per unit on the earning line only, taxes included.
+        self.assertEqual(self._card().points, 0.5 * 360.0)
+
+    def test_foreign_currency_invoice_earns_on_company_currency(self):
+        eur = self.setup_other_currency("EUR", rates=[("2010-01-01", 2.0)])
+        invoice = self._invoice(300.0, currency=eur)
+        self.assertEqual(invoice.amount_total_signed, 150.0)
+        self._pay(invoice, amount=150.0, currency_id=eur.id)
+        self.assertEqual(self._card().points, 75.0)
+        self._pay(invoice, amount=150.0, currency_id=eur.id)
+        self.assertEqual(self._card().points, 150.0)
+
+    def test_cron_rerun_and_reconcile_again_never_award_twice(self):
+        invoice = self._invoice(300.0)
+        payment = self._pay(invoice)
+        self.assertEqual(self._card().points, 300.0)
+
+        self.env["res.partner"]._lifecycle_recompute_all()
+        self.env["res.partner"]._lifecycle_recompute_all()
+        self._recompute()
+        self.assertEqual(self._card().points, 300.0)
+        self.assertEqual(len(self._history()), 1)
+
+        self._unreconcile(payment)
+        self.assertEqual(self._card().points, 0.0)
+        (payment.move_id.line_ids | invoice.line_ids).filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        ).reconcile()
+        self.env.cr.flush()
+        self.env["res.partner"]._lifecycle_recompute_all()
+        self.assertEqual(self._card().points, 300.0)
+        self.assertEqual(self._history().mapped("issued"), [300.0, 0.0, 300.0])
+        self.assertEqual(self._history().mapped("used"), [0.0, 300.0, 0.0])
+
+    def test_unreconcile_takes_points_back(self):
+        invoice = self._invoice(200.0)
+        payment = self._pay(invoice)
+        self._unreconcile(payment)
+        card = self._card()
+        self.assertEqual(card.points, 0.0)
+        self.assertEqual(invoice.lifecycle_loyalty_points, 0.0)
+        take_back = self._history(card)[-1]
+        self.assertEqual(take_back.used, 200.0)
+        self.assertEqual(take_back.lifecycle_kind, "take_back")
+        self.assertIn(invoice.name, take_back.description)
+
+    def test_credit_note_refunded_takes_points_back(self):
+        invoice = self._invoice(500.0)
+        self._pay(invoice)
+        self.assertEqual(self._card().points, 500.0)
+
+        refund = self._invoice(200.0, move_type="out_refund")
+        self.env.cr.flush()
+        self.assertEqual(self._card().points, 500.0, "nothing refunded yet")
+        self._pay(refund)
+        self.assertEqual(self._card().points, 300.0)
+        self.assertEqual(refund.lifecycle_loyalty_points, -200.0)
+        line = self._history()[-1]
+        self.assertEqual((line.order_model, line.order_id), ("account.move", refund.id))
+        self.assertEqual(line.used, 200.0)
+        self.assertIn(refund.name, line.description)
+
+    def test_credit_note_on_unpaid_invoice_nets_to_zero(self):
+        invoice = self._invoice(300.0)
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"journal_id": invoice.journal_id.id, "reason": "cancel"})
+        )
+        reversal.refund_moves()
+        refund = invoice.reversal_move_ids
+        # Posting the credit note of an unpaid invoice reconciles them.
+        refund.action_post()
+        self.env.cr.flush()
+        self.assertEqual(invoice.payment_state, "reversed")
+        self.assertEqual(self._card().points, 0.0)
+        self.assertEqual(invoice.lifecycle_loyalty_points, 300.0)
+        self.assertEqual(refund.lifecycle_loyalty_points, -300.0)
+
+    def test_no_program_no_points(self):
+        self.company.lifecycle_loyalty_program_id = False
+        self._pay(self._invoice(300.0))
+        self.assertFalse(self._card())
+        self.assertEqual(self.customer.loyalty_points, 0.0)
