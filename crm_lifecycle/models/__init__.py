@@ -7,3 +7,5 @@ from . import account_move
 from . import res_config_settings
 from . import crm_lifecycle_funnel_report
 from . import crm_lifecycle_demo
+from . import crm_lifecycle_payment_installment
+from . import res_partner_payment
