@@ -162,6 +162,17 @@ class ResPartner(models.Model):
         action["context"] = {"search_default_group_by_status": 0}
         return action
 
+    def action_print_payment_history(self):
+        """Open the wizard that prints the payment history for a period."""
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Customer Payment History"),
+            "res_model": "crm.lifecycle.payment.report.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_ids": self.commercial_partner_id.ids},
+        }
+
     # ------------------------------------------------------------
     # Business methods
     # ------------------------------------------------------------
