@@ -2,6 +2,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL
+from odoo.tools.sql import create_index
 
 INSTALLMENT_STATUSES = [
     ("open", "Open, Not Yet Due"),
@@ -77,6 +78,18 @@ class CrmLifecyclePaymentInstallment(models.Model):
         readonly=True, help="The part of the amount paid by the due date."
     )
     amount_overdue = fields.Monetary(readonly=True)
+
+    def init(self):
+        # The figures are read for a batch of customers at a time: find their
+        # invoices without reading them all (account_move has no index on
+        # the commercial partner). The lifecycle rules read them the same way.
+        create_index(
+            self.env.cr,
+            "crm_lifecycle_account_move_customer_invoice_idx",
+            "account_move",
+            ["commercial_partner_id"],
+            where="move_type = 'out_invoice' AND state = 'posted'",
+        )
 
     @property
     def _table_query(self):
@@ -156,15 +169,14 @@ class CrmLifecyclePaymentInstallment(models.Model):
         end of the month: it takes the date of the payment it adjusts."""
         return SQL(
             """
-            SELECT r.amount,
-                   COALESCE(
-                       (SELECT MAX(o.max_date)
-                          FROM account_move_line c
-                          JOIN account_partial_reconcile o ON o.exchange_move_id = c.move_id
-                         WHERE c.id = r.credit_move_id),
-                       r.max_date
-                   ) AS paid_on
+            SELECT r.amount, COALESCE(x.origin_date, r.max_date) AS paid_on
               FROM account_partial_reconcile r
+              JOIN account_move_line c ON c.id = r.credit_move_id
+              LEFT JOIN LATERAL (
+                    SELECT MAX(o.max_date) AS origin_date
+                      FROM account_partial_reconcile o
+                     WHERE o.exchange_move_id = c.move_id
+              ) x ON TRUE
              WHERE r.debit_move_id = l.id
             """
         )
