@@ -1,4 +1,5 @@
 from datetime import date
+from unittest.mock import patch
 
 from odoo.exceptions import ValidationError
 from odoo.tests import freeze_time, tagged
@@ -286,6 +287,12 @@ class TestPaymentHistory(PaymentHistoryCommon):
         self.env.invalidate_all()
         by_cron = {partner: self._figures(partner) for partner in customers}
         self.assertEqual(by_cron, by_events)
+
+        # Idempotent: once up to date, a recompute writes nothing.
+        Partner = type(self.env["res.partner"])
+        with patch.object(Partner, "write", autospec=True) as write:
+            customers._payment_recompute()
+        write.assert_not_called()
 
     def test_partner_search_finds_bad_payers(self):
         self._invoice(1000.0, "2024-05-01")
