@@ -159,7 +159,6 @@ class ResPartner(models.Model):
             "crm_lifecycle.crm_lifecycle_payment_installment_action"
         )
         action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
-        action["context"] = {"search_default_group_by_status": 0}
         return action
 
     def action_print_payment_history(self):
