@@ -15,3 +15,5 @@ from . import account_move_loyalty
 from . import crm_lifecycle_loyalty_tier
 from . import crm_lifecycle_loyalty_engine
 from . import res_partner_loyalty
+from . import crm_lifecycle_payment_installment
+from . import res_partner_payment

@@ -1,8 +1,19 @@
-from odoo import api, models
+from odoo import api, fields, models
 
 
 class AccountMove(models.Model):
     _inherit = "account.move"
+
+    payment_warning = fields.Char(compute="_compute_payment_warning")
+
+    @api.depends("partner_id", "company_id", "state", "move_type")
+    def _compute_payment_warning(self):
+        for move in self:
+            move.payment_warning = (
+                move.move_type == "out_invoice" and move.state == "draft"
+            ) and move.partner_id._payment_warning_message(
+                move.company_id or self.env.company
+            )
 
     def write(self, vals):
         # Posting, resetting to draft and cancelling all write the state.

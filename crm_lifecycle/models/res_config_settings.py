@@ -73,3 +73,90 @@ class ResConfigSettings(models.TransientModel):
                         "The repeat purchase window must be at least one day."
                     )
                 )
+
+    # ------------------------------------------------------------
+    # Payment history
+    # ------------------------------------------------------------
+
+    crm_lifecycle_payment_grade_a_ratio = fields.Float(
+        string="Grade A: Paid on Time (%)",
+        config_parameter="crm_lifecycle.payment_grade_a_ratio",
+        default=95.0,
+    )
+    crm_lifecycle_payment_grade_b_ratio = fields.Float(
+        string="Grade B: Paid on Time (%)",
+        config_parameter="crm_lifecycle.payment_grade_b_ratio",
+        default=85.0,
+    )
+    crm_lifecycle_payment_grade_c_ratio = fields.Float(
+        string="Grade C: Paid on Time (%)",
+        config_parameter="crm_lifecycle.payment_grade_c_ratio",
+        default=70.0,
+    )
+    crm_lifecycle_payment_grade_d_ratio = fields.Float(
+        string="Grade D: Paid on Time (%)",
+        config_parameter="crm_lifecycle.payment_grade_d_ratio",
+        default=50.0,
+        help="Below this share paid on time, a customer is graded E.",
+    )
+    crm_lifecycle_payment_grade_e_days = fields.Integer(
+        string="Grade E: Days Late",
+        config_parameter="crm_lifecycle.payment_grade_e_days",
+        default=90,
+        help="A customer with an installment more days late than this is "
+        "graded E whatever its ratio. 0 disables this rule.",
+    )
+    crm_lifecycle_payment_warning = fields.Boolean(
+        string="Warn on Bad Payers",
+        config_parameter="crm_lifecycle.payment_warning",
+        help="Show a warning on new quotations and invoices of customers "
+        "graded E or with more overdue than the threshold.",
+    )
+    crm_lifecycle_payment_warning_overdue_amount = fields.Float(
+        string="Overdue Amount Threshold",
+        config_parameter="crm_lifecycle.payment_warning_overdue_amount",
+        default=0.0,
+        help="Warn when the overdue amount of the customer is above this "
+        "amount, in the company currency.",
+    )
+
+    @api.constrains(
+        "crm_lifecycle_payment_grade_a_ratio",
+        "crm_lifecycle_payment_grade_b_ratio",
+        "crm_lifecycle_payment_grade_c_ratio",
+        "crm_lifecycle_payment_grade_d_ratio",
+        "crm_lifecycle_payment_grade_e_days",
+        "crm_lifecycle_payment_warning_overdue_amount",
+    )
+    def _check_crm_lifecycle_payment_grades(self):
+        for settings in self:
+            ratios = [
+                settings.crm_lifecycle_payment_grade_a_ratio,
+                settings.crm_lifecycle_payment_grade_b_ratio,
+                settings.crm_lifecycle_payment_grade_c_ratio,
+                settings.crm_lifecycle_payment_grade_d_ratio,
+            ]
+            if min(ratios) < 0 or max(ratios) > 100:
+                raise ValidationError(
+                    self.env._(
+                        "The payment grade ratios are percentages: between 0 "
+                        "and 100."
+                    )
+                )
+            if ratios != sorted(ratios, reverse=True):
+                raise ValidationError(
+                    self.env._(
+                        "Each payment grade needs at least the on-time ratio "
+                        "of the grade below it: A >= B >= C >= D."
+                    )
+                )
+            if (
+                settings.crm_lifecycle_payment_grade_e_days < 0
+                or settings.crm_lifecycle_payment_warning_overdue_amount < 0
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The days late for grade E and the overdue amount "
+                        "threshold cannot be negative."
+                    )
+                )

@@ -1,8 +1,19 @@
-from odoo import api, models
+from odoo import api, fields, models
 
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
+
+    payment_warning = fields.Char(compute="_compute_payment_warning")
+
+    @api.depends("partner_id", "company_id", "state")
+    def _compute_payment_warning(self):
+        for order in self:
+            order.payment_warning = order.state in ("draft", "sent") and (
+                order.partner_id._payment_warning_message(
+                    order.company_id or self.env.company
+                )
+            )
 
     @api.model_create_multi
     def create(self, vals_list):

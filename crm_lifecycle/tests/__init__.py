@@ -10,3 +10,6 @@ from . import test_loyalty_expiry
 from . import test_loyalty_tiers
 from . import test_loyalty_security
 from . import test_loyalty_tour
+from . import test_payment_history
+from . import test_payment_security
+from . import test_payment_report

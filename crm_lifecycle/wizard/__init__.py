@@ -1,1 +1,2 @@
 from . import crm_lifecycle_phase_set
+from . import crm_lifecycle_payment_report_wizard

@@ -1,0 +1,275 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+from odoo.tools.sql import create_index
+
+INSTALLMENT_STATUSES = [
+    ("open", "Open, Not Yet Due"),
+    ("overdue", "Overdue"),
+    ("paid_on_time", "Paid on Time"),
+    ("paid_late", "Paid Late"),
+]
+
+
+class CrmLifecyclePaymentInstallment(models.Model):
+    """One row per receivable installment of a posted customer invoice: due
+    date, date fully paid, days late and status.
+
+    Not a database view but a query (``_table_query``) built at each read, so
+    that "today" (open overdue installments, days late) is the user's today,
+    passed as a parameter: it follows the user's time zone and frozen dates
+    in tests, where a view's CURRENT_DATE would not."""
+
+    _name = "crm.lifecycle.payment.installment"
+    _description = "Customer Payment Installment"
+    _auto = False
+    _order = "date_due desc, id desc"
+    _rec_name = "move_id"
+    _depends = {
+        "account.move": [
+            "state", "move_type", "payment_state", "commercial_partner_id",
+            "invoice_date",
+        ],
+        "account.move.line": [
+            "move_id", "account_id", "company_id", "company_currency_id",
+            "currency_id", "balance", "amount_currency", "amount_residual",
+            "date_maturity",
+        ],
+        "account.partial.reconcile": [
+            "debit_move_id", "credit_move_id", "amount", "max_date",
+            "exchange_move_id",
+        ],
+        "account.account": ["account_type"],
+    }
+
+    move_id = fields.Many2one("account.move", string="Invoice", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one(
+        "res.currency", string="Company Currency", readonly=True
+    )
+    invoice_currency_id = fields.Many2one(
+        "res.currency", string="Invoice Currency", readonly=True
+    )
+    amount_currency = fields.Monetary(
+        string="Amount in Invoice Currency",
+        currency_field="invoice_currency_id",
+        readonly=True,
+        aggregator=None,
+    )
+    invoice_date = fields.Date(readonly=True)
+    date_due = fields.Date(string="Due Date", readonly=True)
+    date_paid = fields.Date(
+        string="Paid On",
+        readonly=True,
+        help="The date of the last payment that settled the installment.",
+    )
+    days_late = fields.Integer(
+        readonly=True,
+        aggregator="max",
+        help="Paid: payment date minus due date. Open: today minus due date.",
+    )
+    status = fields.Selection(INSTALLMENT_STATUSES, readonly=True)
+    amount = fields.Monetary(readonly=True)
+    amount_residual = fields.Monetary(string="Amount Due", readonly=True)
+    amount_paid = fields.Monetary(readonly=True)
+    amount_paid_on_time = fields.Monetary(
+        readonly=True, help="The part of the amount paid by the due date."
+    )
+    amount_overdue = fields.Monetary(readonly=True)
+
+    def init(self):
+        # The figures are read for a batch of customers at a time: find their
+        # invoices without reading them all (account_move has no index on
+        # the commercial partner). The lifecycle rules read them the same way.
+        create_index(
+            self.env.cr,
+            "crm_lifecycle_account_move_customer_invoice_idx",
+            "account_move",
+            ["commercial_partner_id"],
+            where="move_type = 'out_invoice' AND state = 'posted'",
+        )
+
+    @property
+    def _table_query(self):
+        return SQL(
+            """
+            SELECT i.*,
+                   CASE WHEN i.is_paid THEN GREATEST(i.last_payment - i.date_due, 0)
+                        ELSE GREATEST(%(today)s - i.date_due, 0) END AS days_late,
+                   CASE WHEN i.is_paid AND i.last_payment <= i.date_due THEN 'paid_on_time'
+                        WHEN i.is_paid THEN 'paid_late'
+                        WHEN i.date_due < %(today)s THEN 'overdue'
+                        ELSE 'open' END AS status,
+                   CASE WHEN NOT i.is_paid AND i.date_due < %(today)s
+                        THEN i.amount_residual ELSE 0 END AS amount_overdue
+              FROM (%(base)s) i
+            """,
+            today=self._today(),
+            base=self._base_query(),
+        )
+
+    @api.model
+    def _base_query(self):
+        """The installments and what their reconciliations say, without
+        anything that depends on today. ``amount_days_late`` and
+        ``amount_days_to_pay`` are amount x days sums, for averages weighted
+        by amount."""
+        return SQL(
+            """
+            SELECT l.id,
+                   l.move_id,
+                   m.commercial_partner_id AS partner_id,
+                   l.company_id,
+                   l.company_currency_id AS currency_id,
+                   l.currency_id AS invoice_currency_id,
+                   l.amount_currency,
+                   m.invoice_date,
+                   COALESCE(l.date_maturity, m.invoice_date) AS date_due,
+                   l.balance AS amount,
+                   l.amount_residual,
+                   l.balance - l.amount_residual AS amount_paid,
+                   COALESCE(p.paid_on_time, 0) AS amount_paid_on_time,
+                   COALESCE(p.amount_days_late, 0) AS amount_days_late,
+                   COALESCE(p.amount_days_to_pay, 0) AS amount_days_to_pay,
+                   l.amount_residual = 0 AS is_paid,
+                   COALESCE(p.last_payment, COALESCE(l.date_maturity, m.invoice_date))
+                       AS last_payment,
+                   CASE WHEN l.amount_residual = 0 THEN p.last_payment END AS date_paid
+              FROM account_move_line l
+              JOIN account_move m ON m.id = l.move_id
+              JOIN account_account a ON a.id = l.account_id
+              LEFT JOIN LATERAL (
+                    SELECT SUM(r.amount) FILTER (
+                               WHERE r.paid_on <= COALESCE(l.date_maturity, m.invoice_date)
+                           ) AS paid_on_time,
+                           SUM(r.amount * GREATEST(
+                               r.paid_on - COALESCE(l.date_maturity, m.invoice_date), 0
+                           )) AS amount_days_late,
+                           SUM(r.amount * GREATEST(r.paid_on - m.invoice_date, 0))
+                               AS amount_days_to_pay,
+                           MAX(r.paid_on) AS last_payment
+                      FROM (%(partials)s) r
+              ) p ON TRUE
+             WHERE a.account_type = 'asset_receivable'
+               AND m.move_type = 'out_invoice'
+               AND m.state = 'posted'
+               AND m.payment_state <> 'reversed'
+               AND l.balance > 0
+            """,
+            partials=self._partials_query(),
+        )
+
+    @api.model
+    def _partials_query(self):
+        """The reconciliations of the installment ``l``, each with the day it
+        was paid. An exchange difference (an invoice in another currency paid
+        at another rate) is dated by the accounting of its journal, often the
+        end of the month: it takes the date of the payment it adjusts."""
+        return SQL(
+            """
+            SELECT r.amount, COALESCE(x.origin_date, r.max_date) AS paid_on
+              FROM account_partial_reconcile r
+              JOIN account_move_line c ON c.id = r.credit_move_id
+              LEFT JOIN LATERAL (
+                    SELECT MAX(o.max_date) AS origin_date
+                      FROM account_partial_reconcile o
+                     WHERE o.exchange_move_id = c.move_id
+              ) x ON TRUE
+             WHERE r.debit_move_id = l.id
+            """
+        )
+
+    @api.model
+    def _today(self):
+        return fields.Date.context_today(self)
+
+    # ------------------------------------------------------------
+    # Partner figures
+    # ------------------------------------------------------------
+
+    @api.model
+    def _read_partner_figures(self, partner_ids, today=None):
+        """Sums per (commercial partner, company) for the given partners in
+        ONE query: the last 12 months (by due date) and the 12 months before,
+        overdue now. Returns {(partner_id, company_id): dict}."""
+        if not partner_ids:
+            return {}
+        today = today or self._today()
+        since = today - relativedelta(months=12)
+        before = since - relativedelta(months=12)
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH rows AS (
+                    SELECT i.partner_id, i.company_id,
+                           i.date_due > %(since)s AS in_current,
+                           i.date_due > %(before)s AND i.date_due <= %(since)s AS in_previous,
+                           i.amount_paid, i.amount_paid_on_time,
+                           i.amount_days_late, i.amount_days_to_pay,
+                           CASE WHEN NOT i.is_paid AND i.date_due < %(today)s
+                                THEN i.amount_residual ELSE 0 END AS overdue,
+                           CASE WHEN i.is_paid
+                                THEN GREATEST(i.last_payment - i.date_due, 0)
+                                ELSE GREATEST(%(today)s - i.date_due, 0) END AS days_late
+                      FROM (%(base)s) i
+                     WHERE i.partner_id = ANY(%(ids)s)
+                )
+                SELECT partner_id, company_id,
+                       %(current)s,
+                       %(previous)s,
+                       COALESCE(SUM(overdue), 0),
+                       COUNT(*) FILTER (WHERE overdue > 0)
+                  FROM rows
+                 GROUP BY partner_id, company_id
+                """,
+                base=self._base_query(),
+                ids=list(partner_ids),
+                today=today,
+                since=since,
+                before=before,
+                current=self._window_aggregates(SQL("in_current")),
+                previous=self._window_aggregates(SQL("in_previous")),
+            )
+        )
+        result = {}
+        for row in self.env.cr.fetchall():
+            partner_id, company_id = row[:2]
+            result[partner_id, company_id] = {
+                "current": self._window_figures(row[2:7]),
+                "previous": self._window_figures(row[7:12]),
+                "overdue_amount": float(row[12]),
+                "overdue_count": row[13],
+            }
+        return result
+
+    @api.model
+    def _window_aggregates(self, condition):
+        """Five sums over the rows of one window: amount paid on time, amount
+        that fell due (paid, or overdue), amount x days late (overdue amounts
+        late until today), amount x days to pay, and the worst delay."""
+        return SQL(
+            """
+            COALESCE(SUM(amount_paid_on_time) FILTER (WHERE %(c)s), 0),
+            COALESCE(SUM(amount_paid + overdue) FILTER (WHERE %(c)s), 0),
+            COALESCE(SUM(amount_days_late + overdue * days_late) FILTER (WHERE %(c)s), 0),
+            COALESCE(SUM(amount_days_to_pay) FILTER (WHERE %(c)s), 0)
+                / NULLIF(SUM(amount_paid) FILTER (WHERE %(c)s AND amount_paid > 0), 0),
+            COALESCE(MAX(days_late) FILTER (WHERE %(c)s AND (amount_paid > 0 OR overdue > 0)), 0)
+            """,
+            c=condition,
+        )
+
+    @api.model
+    def _window_figures(self, values):
+        on_time, settled, amount_days_late, days_to_pay, max_late = values
+        settled = float(settled)
+        return {
+            "on_time_ratio": float(on_time) * 100.0 / settled if settled else 0.0,
+            "avg_days_late": float(amount_days_late) / settled if settled else 0.0,
+            "avg_days_to_pay": float(days_to_pay or 0.0),
+            "max_days_late": int(max_late),
+            "has_data": bool(settled),
+        }

@@ -1,0 +1,148 @@
+from odoo import Command, fields
+from odoo.tests import new_test_user
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+PAYMENT_FIELDS = (
+    "payment_grade",
+    "payment_grade_previous",
+    "payment_trend",
+    "payment_on_time_ratio",
+    "payment_avg_days_late",
+    "payment_max_days_late",
+    "payment_avg_days_to_pay",
+    "payment_overdue_amount",
+    "payment_overdue_count",
+)
+
+
+class PaymentHistoryCommon(AccountTestInvoicingCommon):
+    """Customers, payment terms and users for the payment history tests.
+
+    Runs as the accounting user of AccountTestInvoicingCommon in its own
+    company with a chart of accounts; "today" is frozen by the test classes
+    (2024-06-30) so that due dates and delays are fixed."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer = cls.env["res.partner"].create(
+            {"name": "Payhist Customer", "is_company": True}
+        )
+        cls.other_customer = cls.env["res.partner"].create(
+            {"name": "Payhist Other Customer", "is_company": True}
+        )
+        cls.term_30 = cls.env["account.payment.term"].create(
+            {
+                "name": "Payhist 30 days",
+                "line_ids": [
+                    Command.create(
+                        {"value": "percent", "value_amount": 100.0, "nb_days": 30}
+                    )
+                ],
+            }
+        )
+        cls.term_half = cls.env["account.payment.term"].create(
+            {
+                "name": "Payhist half at 30 days, half at 60 days",
+                "line_ids": [
+                    Command.create(
+                        {"value": "percent", "value_amount": 50.0, "nb_days": 30}
+                    ),
+                    Command.create(
+                        {"value": "percent", "value_amount": 50.0, "nb_days": 60}
+                    ),
+                ],
+            }
+        )
+        company = cls.env.company
+        cls.accountant = new_test_user(
+            cls.env,
+            login="payhist_accountant",
+            name="Payhist Accountant",
+            groups="base.group_user,account.group_account_invoice",
+            company_id=company.id,
+            company_ids=[Command.set(company.ids)],
+        )
+        cls.salesman = new_test_user(
+            cls.env,
+            login="payhist_salesman",
+            name="Payhist Salesman",
+            groups="base.group_user,sales_team.group_sale_salesman",
+            company_id=company.id,
+            company_ids=[Command.set(company.ids)],
+        )
+        cls.portal_user = new_test_user(
+            cls.env,
+            login="payhist_portal",
+            name="Payhist Portal",
+            groups="base.group_portal",
+            company_id=company.id,
+            company_ids=[Command.set(company.ids)],
+        )
+
+    # ------------------------------------------------------------
+    # Helpers
+    # ------------------------------------------------------------
+
+    def _invoice(self, amount, invoice_date, term=None, partner=None,
+                 currency=None, company=None):
+        """Post a customer invoice of ``amount`` without taxes."""
+        company = company or self.env.company
+        move = (
+            self.env["account.move"]
+            .with_company(company)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": (partner or self.customer).id,
+                    "invoice_date": invoice_date,
+                    "date": invoice_date,
+                    "invoice_payment_term_id": (term or self.term_30).id,
+                    "currency_id": (currency or company.currency_id).id,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Payhist service",
+                                "quantity": 1.0,
+                                "price_unit": amount,
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+        move.action_post()
+        return move
+
+    def _pay(self, invoice, amount, date):
+        """Register a payment of ``amount`` (invoice currency) on ``date``."""
+        return (
+            self.env["account.payment.register"]
+            .with_company(invoice.company_id)
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create(
+                {
+                    "amount": amount,
+                    "payment_date": fields.Date.to_date(date),
+                    "payment_difference_handling": "open",
+                }
+            )
+            ._create_payments()
+        )
+
+    def _apply_events(self):
+        """Run the precommit callbacks, as a commit would, and forget the
+        cache so that figures are read back from the database."""
+        self.env.cr.flush()
+        self.env.invalidate_all()
+
+    def _figures(self, partner=None, company=None):
+        partner = (partner or self.customer).with_company(company or self.env.company)
+        return {fname: partner[fname] for fname in PAYMENT_FIELDS}
+
+    def _installments(self, invoice):
+        return self.env["crm.lifecycle.payment.installment"].search(
+            [("move_id", "=", invoice.id)], order="date_due, id"
+        )
