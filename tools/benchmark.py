@@ -18,10 +18,7 @@ import time
 
 import odoo
 from odoo import api
-from odoo.tools import SQL, config
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import bench_data  # noqa: E402
+from odoo.tools import config
 
 
 def connect(db):
@@ -46,8 +43,8 @@ def cmd_build(args):
     registry = connect(args.db)
     with registry.cursor() as cr:
         env = env_of(cr)
-        bench_data.build(env, args.customers, args.invoices)
-        problems = bench_data.check_consistency(cr)
+        data.build(env, args.customers, args.invoices)
+        problems = data.check_consistency(cr)
         cr.execute("ANALYZE")
     print(json.dumps({"consistency": problems or "ok"}))
     return 1 if problems else 0
@@ -94,69 +91,13 @@ def cmd_recompute(args):
             {
                 "seconds": elapsed,
                 "queries": queries,
-                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+                / 1024,
                 "partners_with_phase": phased,
                 "warm_seconds": warm,
             }
         )
     )
-
-
-FLOOR_SQL = """
-WITH facts AS (
-    SELECT p.id,
-           COALESCE(inv.total, 0) AS invoices,
-           COALESCE(inv.recent, 0) AS recent,
-           COALESCE(cat.n, 0) AS categories,
-           COALESCE(deal.n, 0) AS deals
-      FROM res_partner p
-      LEFT JOIN (
-          SELECT commercial_partner_id AS id, COUNT(*) AS total,
-                 COUNT(*) FILTER (WHERE invoice_date > CURRENT_DATE - 365) AS recent
-            FROM account_move
-           WHERE move_type = 'out_invoice' AND state = 'posted'
-             AND payment_state IS DISTINCT FROM 'reversed'
-           GROUP BY commercial_partner_id) inv ON inv.id = p.id
-      LEFT JOIN (
-          SELECT m.commercial_partner_id AS id, COUNT(DISTINCT t.categ_id) AS n
-            FROM account_move_line l
-            JOIN account_move m ON m.id = l.move_id
-            JOIN product_product pp ON pp.id = l.product_id
-            JOIN product_template t ON t.id = pp.product_tmpl_id
-           WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
-             AND m.payment_state IS DISTINCT FROM 'reversed'
-             AND m.invoice_date > CURRENT_DATE - 365 AND l.display_type = 'product'
-           GROUP BY m.commercial_partner_id) cat ON cat.id = p.id
-      LEFT JOIN (
-          SELECT cp AS id, SUM(n) AS n FROM (
-              SELECT rp.commercial_partner_id AS cp, COUNT(*) AS n
-                FROM crm_lead l JOIN res_partner rp ON rp.id = l.partner_id
-               WHERE l.type = 'opportunity' AND l.active
-               GROUP BY rp.commercial_partner_id
-              UNION ALL
-              SELECT rp.commercial_partner_id, COUNT(*)
-                FROM sale_order o JOIN res_partner rp ON rp.id = o.partner_id
-               WHERE o.state IN ('draft', 'sent', 'sale')
-               GROUP BY rp.commercial_partner_id) d
-           GROUP BY cp) deal ON deal.id = p.id
-     WHERE p.active AND p.id = p.commercial_partner_id
-       AND p.name LIKE 'Bench Customer %%'
-), phases AS (
-    SELECT id, CASE WHEN recent >= 2 OR categories >= 2 THEN 'extension'
-                    WHEN invoices > 0 THEN 'retention'
-                    WHEN deals > 0 THEN 'acquisition'
-                    ELSE 'selection' END AS phase
-      FROM facts
-), upd AS (
-    UPDATE res_partner p SET lifecycle_phase = ph.phase,
-                             lifecycle_phase_since = now() AT TIME ZONE 'UTC'
-      FROM phases ph WHERE p.id = ph.id OR p.commercial_partner_id = ph.id
-)
-INSERT INTO crm_lifecycle_phase_history
-       (partner_id, phase, date_start, is_current, create_uid, write_uid,
-        create_date, write_date)
-SELECT id, phase, now() AT TIME ZONE 'UTC', true, 1, 1, now(), now() FROM phases
-"""
 
 
 def cmd_floor(args):
@@ -166,7 +107,7 @@ def cmd_floor(args):
         _reset_outputs(cr)
         cr.commit()
         started = time.perf_counter()
-        cr.execute(FLOOR_SQL)
+        measures.floor_recompute(cr)
         cr.commit()
         elapsed = time.perf_counter() - started
     print(json.dumps({"seconds": elapsed, "queries": 1}))
@@ -182,41 +123,8 @@ def cmd_naive(args):
             [("name", "=like", "Bench Customer %")], limit=args.sample, order="id"
         )
         total = Partner.search_count([("name", "=like", "Bench Customer %")])
-        since = odoo.fields.Date.today() - odoo.tools.relativedelta(days=365)
         queries, started = _queries(), time.perf_counter()
-        for partner in partners:
-            invoices = env["account.move"].search(
-                [
-                    ("commercial_partner_id", "=", partner.id),
-                    ("move_type", "=", "out_invoice"),
-                    ("state", "=", "posted"),
-                    ("payment_state", "!=", "reversed"),
-                ]
-            )
-            recent = invoices.filtered(lambda m, since=since: m.invoice_date > since)
-            categories = recent.invoice_line_ids.product_id.categ_id
-            deals = env["crm.lead"].search_count(
-                [("partner_id", "child_of", partner.id), ("type", "=", "opportunity")]
-            ) + env["sale.order"].search_count(
-                [
-                    ("partner_id", "child_of", partner.id),
-                    ("state", "in", ("draft", "sent", "sale")),
-                ]
-            )
-            if len(recent) >= 2 or len(categories) >= 2:
-                phase = "extension"
-            elif invoices:
-                phase = "retention"
-            elif deals:
-                phase = "acquisition"
-            else:
-                phase = "selection"
-            partner.write({"lifecycle_phase": phase})
-            env["crm.lifecycle.phase.history"].create(
-                {"partner_id": partner.id, "phase": phase}
-            )
-            env.flush_all()
-            env.invalidate_all()
+        measures.naive_recompute(env, partners)
         elapsed = time.perf_counter() - started
         queries = _queries() - queries
         cr.rollback()
@@ -243,11 +151,22 @@ def cmd_events(args):
     result = {}
     with registry.cursor() as cr:
         env = env_of(cr, {"tracking_disable": True})
-        partner_ids = env["res.partner"].search(
-            [("name", "=like", "Bench Customer %")], limit=args.count * 2, order="id"
-        ).ids
-        product = env["product.product"].search([("name", "=", "Bench Product")], limit=1)
-        for label, ctx in (("with_hooks", {}), ("without_hooks", {"crm_lifecycle_no_event": True})):
+        partner_ids = (
+            env["res.partner"]
+            .search(
+                [("name", "=like", "Bench Customer %")],
+                limit=args.count * 2,
+                order="id",
+            )
+            .ids
+        )
+        product = env["product.product"].search(
+            [("name", "=", "Bench Product")], limit=1
+        )
+        for label, ctx in (
+            ("with_hooks", {}),
+            ("without_hooks", {"crm_lifecycle_no_event": True}),
+        ):
             post, pay = [], []
             e = env(context=dict(env.context, **ctx))
             for index in range(args.count):
@@ -267,9 +186,11 @@ def cmd_events(args):
                 invoice.action_post()
                 cr.flush()
                 post.append(time.perf_counter() - started)
-                wizard = e["account.payment.register"].with_context(
-                    active_model="account.move", active_ids=invoice.ids
-                ).create({})
+                wizard = (
+                    e["account.payment.register"]
+                    .with_context(active_model="account.move", active_ids=invoice.ids)
+                    .create({})
+                )
                 started = time.perf_counter()
                 wizard._create_payments()
                 cr.flush()
@@ -320,7 +241,15 @@ def cmd_listpage(args):
 
 def run_child(args, command, extra=()):
     child = subprocess.run(
-        [sys.executable, __file__, command, "--db", args.db_for, *args.odoo_args, *extra],
+        [
+            sys.executable,
+            __file__,
+            command,
+            "--db",
+            args.db_for,
+            *extra,
+            *args.odoo_args,
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -332,6 +261,90 @@ def run_child(args, command, extra=()):
     return json.loads(lines[-1])
 
 
+SCALES = "10000:100000,100000:1000000"
+
+
+def _db_exists(db):
+    from odoo.service import db as db_service
+
+    return db in db_service.list_dbs(force=True)
+
+
+def cmd_run(args):
+    """Build (once) and measure every scale; print a table, write JSON."""
+    results = []
+    for scale in args.scales.split(","):
+        customers, invoices = (int(x) for x in scale.split(":"))
+        args.db_for = f"crm_lifecycle_bench_{customers}_{invoices}"
+        row = {"customers": customers, "invoices": invoices, "db": args.db_for}
+        if not _db_exists(args.db_for) or args.rebuild:
+            subprocess.run(
+                [
+                    sys.executable,
+                    args.odoo_bin,
+                    *args.odoo_args,
+                    "-d",
+                    args.db_for,
+                    "-i",
+                    "crm_lifecycle",
+                    "--without-demo",
+                    "all",
+                    "--stop-after-init",
+                    "--log-level",
+                    "warn",
+                ],
+                check=True,
+            )
+            started = time.perf_counter()
+            build = run_child(
+                args,
+                "build",
+                ["--customers", str(customers), "--invoices", str(invoices)],
+            )
+            row["build_seconds"] = time.perf_counter() - started
+            row["consistency"] = build["consistency"]
+        row["recompute"] = run_child(args, "recompute")
+        row["floor"] = run_child(args, "floor")
+        row["naive"] = run_child(args, "naive", ["--sample", str(args.sample)])
+        row["events"] = run_child(args, "events", ["--count", str(args.count)])
+        row["list_page"] = run_child(args, "listpage")
+        # Leave the module's own outputs in place for whoever looks next.
+        run_child(args, "recompute")
+        results.append(row)
+        print(format_row(row), flush=True)
+    if len(results) > 1:
+        growth = (
+            results[-1]["recompute"]["seconds"] / results[0]["recompute"]["seconds"]
+        )
+        print(
+            f"recompute time growth from the smallest to the largest scale: {growth:.1f}x"
+        )
+        results.append({"recompute_growth": growth})
+    with open(args.json, "w", encoding="utf-8") as out:
+        json.dump(results, out, indent=2)
+    print(f"figures written to {args.json}")
+
+
+def format_row(row):
+    rec, floor, naive = row["recompute"], row["floor"], row["naive"]
+    ev, page = row["events"], row["list_page"]
+    lines = [
+        f"== {row['customers']:,} customers / {row['invoices']:,} invoices",
+        f"full recompute   {rec['seconds']:9.2f} s  {rec['queries']:>9,} queries"
+        f"  peak {rec['peak_rss_mb']:.0f} MB  (a day without news: {rec['warm_seconds']:.2f} s)",
+        f"SQL floor        {floor['seconds']:9.2f} s  ratio {rec['seconds'] / floor['seconds']:.2f}x",
+        f"naive peer       {naive['seconds']:9.2f} s  (sample {naive['sample']}:"
+        f" {naive['sample_seconds']:.2f} s)  module is {naive['seconds'] / rec['seconds']:.0f}x faster",
+        f"event overhead   post {ev['post_overhead_ms']:+.1f} ms  pay {ev['pay_overhead_ms']:+.1f} ms"
+        f"  (median of {ev.get('count', 50)})",
+    ]
+    for label, figures in page.items():
+        lines.append(
+            f"partner list     {label:<14} {figures['ms']:7.1f} ms  count {figures['count']:,}"
+        )
+    return "\n".join(lines)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("command")
@@ -341,8 +354,16 @@ def main():
     parser.add_argument("--sample", type=int, default=1000)
     parser.add_argument("--count", type=int, default=50)
     parser.add_argument("--no-tracking", action="store_true")
+    parser.add_argument("--scales", default=SCALES)
+    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--json", default="bench-results/benchmark.json")
+    parser.add_argument("--odoo-bin", dest="odoo_bin")
     args, odoo_args = parser.parse_known_args()
     config.parse_config(odoo_args)
+    odoo.modules.module.initialize_sys_path()
+    global data, measures  # noqa: PLW0603 (needs the addons path first)
+    from odoo.addons.crm_lifecycle.benchmark import data, measures
+
     args.odoo_args = odoo_args
     commands = {
         "build": cmd_build,
@@ -351,6 +372,7 @@ def main():
         "naive": cmd_naive,
         "events": cmd_events,
         "listpage": cmd_listpage,
+        "run": cmd_run,
     }
     return commands[args.command](args) or 0
 

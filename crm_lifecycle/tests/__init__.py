@@ -13,3 +13,4 @@ from . import test_loyalty_tour
 from . import test_payment_history
 from . import test_payment_security
 from . import test_payment_report
+from . import test_benchmark_smoke

@@ -100,9 +100,7 @@ class Templates:
         self.partial = partial
         self.payment_line = partial.credit_move_id
         self.payment_move = self.payment_line.move_id
-        self.payment_counterpart = (
-            self.payment_move.line_ids - self.payment_line
-        )[:1]
+        self.payment_counterpart = (self.payment_move.line_ids - self.payment_line)[:1]
         self.full_reconcile = receivable.full_reconcile_id
         self.lead = env["crm.lead"].create(
             {
@@ -115,7 +113,9 @@ class Templates:
             {
                 "partner_id": self.partner.id,
                 "order_line": [
-                    Command.create({"product_id": self.product.id, "product_uom_qty": 1})
+                    Command.create(
+                        {"product_id": self.product.id, "product_uom_qty": 1}
+                    )
                 ],
             }
         )
@@ -130,7 +130,11 @@ class Templates:
                 "invoice_date": date,
                 "invoice_line_ids": [
                     Command.create(
-                        {"product_id": self.product.id, "price_unit": 100.0, "tax_ids": []}
+                        {
+                            "product_id": self.product.id,
+                            "price_unit": 100.0,
+                            "tax_ids": [],
+                        }
                     )
                 ],
             }
@@ -163,7 +167,7 @@ def build(env, customers, invoices):
         CREATE TEMP TABLE bench_customer ON COMMIT DROP AS
         SELECT %(base)s + n AS new_id, n,
                %(base)s + %(count)s + n AS contact_id,
-               n %% 2 = 0 AS has_contact,
+               mod(n, 2) = 0 AS has_contact,
                (random() * 1.5)::float AS activity
           FROM generate_series(0, %(count)s - 1) n
         """,
@@ -179,7 +183,7 @@ def build(env, customers, invoices):
             "complete_name": "'Bench Customer ' || s.n",
             "commercial_partner_id": "s.new_id",
             "email": "'bench' || s.n || '@example.com'",
-            "create_date": f"now() - ((s.n %% 900) || ' days')::interval",
+            "create_date": f"now() - ((mod(s.n, 900)) || ' days')::interval",
             "lifecycle_phase": "NULL",
             "lifecycle_phase_since": "NULL",
         },
@@ -208,19 +212,27 @@ def build(env, customers, invoices):
     cr.execute(
         """
         CREATE TEMP TABLE bench_invoice ON COMMIT DROP AS
-        SELECT %(move_base)s + i AS new_id, i,
+        SELECT %(move_base)s + g.i AS new_id, g.i,
                c.new_id AS partner_id,
                %(today)s::date - (random() * 730)::int AS invoice_date,
                round((50 + random() * 950)::numeric, 2) AS amount,
                random() < 0.1 AS split,
                random() AS fate,
                random() AS delay
-          FROM generate_series(0, %(count)s - 1) i
-          JOIN bench_customer c
-            ON c.n = floor(%(customers)s * power(random(), 1.3))::int
+          FROM (
+              -- Some customers buy much more often than others.
+              SELECT i, floor(%(customers)s * power(random(), 1.3))::int AS n
+                FROM generate_series(0, %(count)s - 1) i
+               OFFSET 0
+          ) g
+          JOIN bench_customer c ON c.n = g.n
         """,
-        {"move_base": move_base, "count": invoices, "customers": customers,
-         "today": today},
+        {
+            "move_base": move_base,
+            "count": invoices,
+            "customers": customers,
+            "today": today,
+        },
     )
     clone(
         cr,
@@ -336,7 +348,7 @@ def build(env, customers, invoices):
                CASE WHEN inst.fate < 0.60
                     THEN inst.due - (inst.delay * 20)::int
                     ELSE inst.due + (inst.delay * 60)::int END AS paid_on,
-               inst.fate < 0.80 AS full
+               inst.fate < 0.80 AS is_full
           FROM bench_installment inst
          WHERE inst.fate < 0.85
         """
@@ -418,7 +430,7 @@ def build(env, customers, invoices):
         """
         INSERT INTO account_full_reconcile (id, create_uid, write_uid,
                                             create_date, write_date)
-        SELECT %s + n, 1, 1, now(), now() FROM bench_payment WHERE full
+        SELECT %s + n, 1, 1, now(), now() FROM bench_payment WHERE is_full
         """,
         [full_base],
     )
@@ -434,7 +446,7 @@ def build(env, customers, invoices):
         {
             "debit_move_id": "s.invoice_line_id",
             "credit_move_id": f"{pay_line_base} + s.n",
-            "full_reconcile_id": f"CASE WHEN s.full THEN {full_base} + s.n END",
+            "full_reconcile_id": f"CASE WHEN s.is_full THEN {full_base} + s.n END",
             "max_date": "s.paid_on",
             "amount": "s.amount",
             "debit_amount_currency": "s.amount",
@@ -446,9 +458,9 @@ def build(env, customers, invoices):
         UPDATE account_move_line l
            SET amount_residual = l.debit - p.amount,
                amount_residual_currency = l.debit - p.amount,
-               reconciled = p.full,
-               full_reconcile_id = CASE WHEN p.full THEN %(full)s + p.n END,
-               matching_number = CASE WHEN p.full THEN 'B' || p.n ELSE 'P' || p.n END
+               reconciled = p.is_full,
+               full_reconcile_id = CASE WHEN p.is_full THEN %(full)s + p.n END,
+               matching_number = CASE WHEN p.is_full THEN 'B' || p.n ELSE 'P' || p.n END
           FROM bench_payment p
          WHERE l.id = p.invoice_line_id
         """,
@@ -457,15 +469,19 @@ def build(env, customers, invoices):
     cr.execute(
         """
         UPDATE account_move_line l
-           SET full_reconcile_id = CASE WHEN p.full THEN %(full)s + p.n END,
-               matching_number = CASE WHEN p.full THEN 'B' || p.n ELSE 'P' || p.n END
+           SET full_reconcile_id = CASE WHEN p.is_full THEN %(full)s + p.n END,
+               matching_number = CASE WHEN p.is_full THEN 'B' || p.n ELSE 'P' || p.n END
           FROM bench_payment p
          WHERE l.id = %(base)s + p.n
         """,
         {"full": full_base, "base": pay_line_base},
     )
-    for table in ("account_move", "account_move_line", "account_full_reconcile",
-                  "account_partial_reconcile"):
+    for table in (
+        "account_move",
+        "account_move_line",
+        "account_full_reconcile",
+        "account_partial_reconcile",
+    ):
         _reset_sequence(cr, table)
     _reverse_some(cr, tpl, today)
     _settle_invoice_states(cr, move_base, pay_move_base)
@@ -606,8 +622,12 @@ def _reverse_some(cr, tpl, today):
         """,
         {"full": full_base, "base": line_base},
     )
-    for table in ("account_move", "account_move_line", "account_full_reconcile",
-                  "account_partial_reconcile"):
+    for table in (
+        "account_move",
+        "account_move_line",
+        "account_full_reconcile",
+        "account_partial_reconcile",
+    ):
         _reset_sequence(cr, table)
 
 
@@ -649,15 +669,15 @@ def _deals(cr, tpl, customers):
         tpl.lead.id,
         SQL(
             "SELECT %s + n AS new_id, n, new_id AS partner_id FROM bench_customer"
-            " WHERE n %% 10 < 3",
+            " WHERE mod(n, 10) < 3",
             base,
         ),
         {
             "name": "'Bench Deal ' || s.n",
             "partner_id": "s.partner_id",
-            "active": "s.n % 10 <> 0",
-            "probability": "CASE WHEN s.n % 10 = 0 THEN 0 ELSE t.probability END",
-            "create_date": "now() - ((s.n % 700) || ' days')::interval",
+            "active": "mod(s.n, 10) <> 0",
+            "probability": "CASE WHEN mod(s.n, 10) = 0 THEN 0 ELSE t.probability END",
+            "create_date": "now() - ((mod(s.n, 700)) || ' days')::interval",
         },
     )
     _reset_sequence(cr, "crm_lead")
@@ -668,7 +688,7 @@ def _deals(cr, tpl, customers):
         tpl.order.id,
         SQL(
             "SELECT %s + n AS new_id, n, new_id AS partner_id FROM bench_customer"
-            " WHERE n %% 10 IN (3, 4)",
+            " WHERE mod(n, 10) IN (3, 4)",
             base,
         ),
         {
@@ -676,9 +696,9 @@ def _deals(cr, tpl, customers):
             "partner_id": "s.partner_id",
             "partner_invoice_id": "s.partner_id",
             "partner_shipping_id": "s.partner_id",
-            "state": "CASE WHEN s.n % 10 = 3 THEN 'draft' ELSE 'sale' END",
+            "state": "CASE WHEN mod(s.n, 10) = 3 THEN 'draft' ELSE 'sale' END",
             "access_token": "NULL",
-            "create_date": "now() - ((s.n % 600) || ' days')::interval",
+            "create_date": "now() - ((mod(s.n, 600)) || ' days')::interval",
         },
     )
     _reset_sequence(cr, "sale_order")
