@@ -7,3 +7,10 @@ from . import account_move
 from . import res_config_settings
 from . import crm_lifecycle_funnel_report
 from . import crm_lifecycle_demo
+from . import survey_question
+from . import survey_user_input
+from . import crm_lifecycle_survey_invitation
+from . import crm_lifecycle_survey_response
+from . import crm_lifecycle_nps_report
+from . import crm_lifecycle_survey_rate_report
+from . import res_partner_survey
