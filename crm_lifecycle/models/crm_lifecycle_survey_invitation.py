@@ -104,6 +104,9 @@ class CrmLifecycleSurveyInvitation(models.Model):
         if not settings or settings["trigger"] != "invoice_paid":
             self.env["ir.cron"]._notify_progress(done=0, remaining=0)
             return 0
+        # Run what the transaction queued so far before the first
+        # savepoint: a failure there is not an invitation's.
+        self.env.cr.flush()
         sent = done = 0
         while sent < settings["max_per_run"]:
             candidates = self._crm_lifecycle_candidates(settings, batch_size)

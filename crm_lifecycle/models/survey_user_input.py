@@ -53,7 +53,7 @@ class SurveyUserInput(models.Model):
         )
         if salesperson:
             values["salesperson_id"] = salesperson.id
-        for line in self.user_input_line_ids.filtered(lambda l: not l.skipped):
+        for line in self.user_input_line_ids.filtered(lambda line: not line.skipped):
             kind = line.question_id.crm_lifecycle_kind
             if kind == "nps" and line.answer_type == "scale":
                 values["nps_score"] = line.value_scale

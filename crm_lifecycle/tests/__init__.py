@@ -5,3 +5,7 @@ from . import test_lifecycle_funnel
 from . import test_lifecycle_security
 from . import test_lifecycle_tour
 from . import test_clv_estimators
+from . import test_survey_nps
+from . import test_survey_invitation
+from . import test_survey_security
+from . import test_survey_tour
