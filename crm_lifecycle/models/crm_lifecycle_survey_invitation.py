@@ -220,40 +220,55 @@ class CrmLifecycleSurveyInvitation(models.Model):
     @api.model
     def _crm_lifecycle_process(self, candidate, settings, recent, blacklist):
         """Log and, unless a rule says to skip, send the invitation for one
-        trigger. Never raises: a failure is logged as a skipped row."""
+        trigger. Never raises: a failure is rolled back to its savepoint and
+        logged as a skipped row."""
         invoice = self.env["account.move"].sudo().browse(candidate["invoice_id"])
-        recipient = invoice.partner_id
         values = {
             "invoice_id": invoice.id,
-            "partner_id": recipient.id,
             "commercial_partner_id": candidate["commercial_partner_id"],
             "company_id": candidate["company_id"],
             "survey_id": settings["survey"].id,
-            "email": recipient.email,
-            "salesperson_id": (
-                recipient.user_id or recipient.commercial_partner_id.user_id
-                or invoice.invoice_user_id
-            ).id,
         }
-        reason = self._crm_lifecycle_skip_reason(
-            recipient, recent.get(candidate["commercial_partner_id"], []), blacklist
-        )
-        if reason:
-            return self.sudo().create(
-                dict(values, state="skipped", skip_reason=reason)
-            )
         try:
             with self.env.cr.savepoint():
-                invitation = self.sudo().create(dict(values, state="sent"))
-                invitation._crm_lifecycle_send(settings["survey"])
-                return invitation
+                return self._crm_lifecycle_invite(
+                    invoice, values, settings, recent, blacklist
+                )
         except Exception as error:
             _logger.exception(
                 "Satisfaction survey invitation failed for invoice %s", invoice.id
             )
             return self.sudo().create(
-                dict(values, state="skipped", skip_reason="error", note=str(error))
+                dict(
+                    values,
+                    partner_id=candidate["partner_id"],
+                    state="skipped",
+                    skip_reason="error",
+                    note=str(error),
+                )
             )
+
+    @api.model
+    def _crm_lifecycle_invite(self, invoice, values, settings, recent, blacklist):
+        recipient = invoice.partner_id
+        values = dict(
+            values,
+            partner_id=recipient.id,
+            email=recipient.email,
+            salesperson_id=(
+                recipient.user_id
+                or recipient.commercial_partner_id.user_id
+                or invoice.invoice_user_id
+            ).id,
+        )
+        reason = self._crm_lifecycle_skip_reason(
+            recipient, recent.get(values["commercial_partner_id"], []), blacklist
+        )
+        if reason:
+            return self.sudo().create(dict(values, state="skipped", skip_reason=reason))
+        invitation = self.sudo().create(dict(values, state="sent"))
+        invitation._crm_lifecycle_send(settings["survey"])
+        return invitation
 
     @api.model
     def _crm_lifecycle_skip_reason(self, recipient, recent, blacklist):
