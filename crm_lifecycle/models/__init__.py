@@ -17,3 +17,10 @@ from . import crm_lifecycle_loyalty_engine
 from . import res_partner_loyalty
 from . import crm_lifecycle_payment_installment
 from . import res_partner_payment
+from . import survey_question
+from . import survey_user_input
+from . import crm_lifecycle_survey_invitation
+from . import crm_lifecycle_survey_response
+from . import crm_lifecycle_nps_report
+from . import crm_lifecycle_survey_rate_report
+from . import res_partner_survey

@@ -159,4 +159,57 @@ class ResConfigSettings(models.TransientModel):
                         "The days late for grade E and the overdue amount "
                         "threshold cannot be negative."
                     )
+
+class ResConfigSettingsSurvey(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    crm_lifecycle_survey_id = fields.Many2one(
+        "survey.survey",
+        string="Satisfaction Survey",
+        config_parameter="crm_lifecycle.survey_id",
+        domain=[("question_ids.crm_lifecycle_kind", "!=", False)],
+        help="The survey sent to customers. Empty: no invitations are sent.",
+    )
+    crm_lifecycle_survey_trigger = fields.Selection(
+        [("invoice_paid", "Invoice paid")],
+        string="Send After",
+        config_parameter="crm_lifecycle.survey_trigger",
+        default="invoice_paid",
+    )
+    crm_lifecycle_survey_delay_days = fields.Integer(
+        string="Delay (days)",
+        config_parameter="crm_lifecycle.survey_delay_days",
+        default=3,
+    )
+    crm_lifecycle_survey_min_interval_days = fields.Integer(
+        string="Minimum Days Between Invitations",
+        config_parameter="crm_lifecycle.survey_min_interval_days",
+        default=90,
+    )
+    crm_lifecycle_survey_max_per_run = fields.Integer(
+        string="Maximum Invitations per Run",
+        config_parameter="crm_lifecycle.survey_max_per_run",
+        default=200,
+    )
+    crm_lifecycle_survey_promoter_tag_id = fields.Many2one(
+        "res.partner.category",
+        string="Promoter Tag",
+        config_parameter="crm_lifecycle.survey_promoter_tag_id",
+        help="Given to promoters, e.g. to ask them for referrals.",
+    )
+
+    @api.constrains(
+        "crm_lifecycle_survey_delay_days",
+        "crm_lifecycle_survey_min_interval_days",
+        "crm_lifecycle_survey_max_per_run",
+    )
+    def _check_crm_lifecycle_survey(self):
+        for settings in self:
+            if min(
+                settings.crm_lifecycle_survey_delay_days,
+                settings.crm_lifecycle_survey_min_interval_days,
+                settings.crm_lifecycle_survey_max_per_run,
+            ) < 0:
+                raise ValidationError(
+                    self.env._("Satisfaction survey settings cannot be negative.")
                 )
