@@ -159,6 +159,8 @@ class ResConfigSettings(models.TransientModel):
                         "The days late for grade E and the overdue amount "
                         "threshold cannot be negative."
                     )
+                )
+
 
 class ResConfigSettingsSurvey(models.TransientModel):
     _inherit = "res.config.settings"
