@@ -81,8 +81,8 @@ class CrmLifecycleDemo(models.AbstractModel):
         ).env
         today = fields.Date.context_today(self)
         products = self._demo_products(env)
-        users = env.ref("base.user_admin") | env.ref("base.user_demo", False)
-        users = users.filtered(bool)
+        users = env.ref("base.user_admin")
+        users |= env.ref("base.user_demo", raise_if_not_found=False) or users
         backdate = {"res_partner": {}, "crm_lead": {}, "sale_order": {}}
         partners = env["res.partner"]
         profiles = ["selection"] * 9 + ["acquisition"] * 10 + ["retention"] * 14
@@ -134,7 +134,8 @@ class CrmLifecycleDemo(models.AbstractModel):
             for purchase in range(purchases):
                 step = 0 if not purchase else rng.randint(30, 120)
                 first_buy = min(first_buy + timedelta(days=step), today)
-                self._demo_invoice(env, partner, products, rng, first_buy)
+                invoice = self._demo_invoice(env, partner, products, rng, first_buy)
+                self._demo_payment(env, invoice, rng, today)
         for table, dates in backdate.items():
             for record_id, date in dates.items():
                 self.env.cr.execute(
@@ -146,7 +147,9 @@ class CrmLifecycleDemo(models.AbstractModel):
                     )
                 )
         self.env.invalidate_all()
+        self._demo_loyalty_program(env)
         env["res.partner"]._lifecycle_recompute_all()
+        self._demo_survey_answers(env, partners, rng)
         return partners
 
     @api.model
@@ -215,6 +218,9 @@ class CrmLifecycleDemo(models.AbstractModel):
                 "partner_id": partner.id,
                 "invoice_date": date,
                 "invoice_user_id": partner.user_id.id,
+                "invoice_payment_term_id": self.env.ref(
+                    "account.account_payment_term_30days"
+                ).id,
                 "invoice_line_ids": [
                     (
                         0,
@@ -231,3 +237,91 @@ class CrmLifecycleDemo(models.AbstractModel):
         )
         invoice.action_post()
         return invoice
+
+    @api.model
+    def _demo_payment(self, env, invoice, rng, today):
+        """Most customers pay on time, some late, a few half, some not yet."""
+        due = invoice.invoice_date_due
+        fate = rng.random()
+        if fate < 0.55:
+            paid_on, ratio = due - timedelta(days=rng.randint(0, 10)), 1.0
+        elif fate < 0.75:
+            paid_on, ratio = due + timedelta(days=rng.randint(5, 60)), 1.0
+        elif fate < 0.85:
+            paid_on, ratio = due + timedelta(days=rng.randint(0, 20)), 0.5
+        else:
+            return
+        if paid_on > today:
+            return
+        env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create(
+            {
+                "payment_date": paid_on,
+                "amount": invoice.amount_residual * ratio,
+                "payment_difference_handling": "open",
+            }
+        )._create_payments()
+
+    @api.model
+    def _demo_loyalty_program(self, env):
+        """The company's lifecycle loyalty program: a point per 10 paid, a 5 %
+        discount for 100 points."""
+        program = env["loyalty.program"].create(
+            {
+                "name": "Customer Lifecycle Rewards",
+                "program_type": "loyalty",
+                "applies_on": "both",
+                "trigger": "auto",
+                "rule_ids": [(5, 0, 0)],
+                "reward_ids": [
+                    (5, 0, 0),
+                    (
+                        0,
+                        0,
+                        {
+                            "reward_type": "discount",
+                            "discount": 5,
+                            "discount_mode": "percent",
+                            "required_points": 100,
+                        },
+                    ),
+                ],
+            }
+        )
+        env.company.write(
+            {
+                "lifecycle_loyalty_program_id": program.id,
+                "lifecycle_loyalty_points_rate": 0.1,
+            }
+        )
+
+    @api.model
+    def _demo_survey_answers(self, env, partners, rng):
+        """Satisfaction answers from the customers who bought."""
+        survey = self.env.ref("crm_lifecycle.survey_survey_customer_satisfaction")
+        env["ir.config_parameter"].sudo().set_param(
+            "crm_lifecycle.survey_id", survey.id
+        )
+        questions = {
+            kind: survey.question_ids.filtered(
+                lambda q, kind=kind: q.crm_lifecycle_kind == kind
+            )
+            for kind in ("nps", "csat", "comment")
+        }
+        comments = [
+            "Fast delivery, thank you.",
+            "The invoice was wrong twice.",
+            "Good product, support could answer faster.",
+            "We will order again next quarter.",
+        ]
+        buyers = partners.filtered("lifecycle_first_purchase_date")
+        for partner in buyers[: max(len(buyers) * 2 // 3, 1)]:
+            user_input = survey.sudo()._create_answer(
+                partner=partner, check_attempts=False
+            )
+            nps = rng.choice([10, 10, 9, 9, 9, 8, 8, 7, 6, 5, 3])
+            user_input._save_lines(questions["nps"], str(nps))
+            user_input._save_lines(questions["csat"], str(min(5, max(1, nps // 2))))
+            user_input._save_lines(questions["comment"], rng.choice(comments))
+            user_input._mark_done()

@@ -18,3 +18,4 @@ from . import test_survey_nps
 from . import test_survey_invitation
 from . import test_survey_security
 from . import test_survey_tour
+from . import test_demo_data
