@@ -183,7 +183,7 @@ def build(env, customers, invoices):
             "complete_name": "'Bench Customer ' || s.n",
             "commercial_partner_id": "s.new_id",
             "email": "'bench' || s.n || '@example.com'",
-            "create_date": f"now() - ((mod(s.n, 900)) || ' days')::interval",
+            "create_date": "now() - ((mod(s.n, 900)) || ' days')::interval",
             "lifecycle_phase": "NULL",
             "lifecycle_phase_since": "NULL",
         },
@@ -282,7 +282,7 @@ def build(env, customers, invoices):
     )
     receivable = tpl.line(tpl.invoice, "receivable")
     line_overrides = {
-        "move_name": "'BENCH/INV/' || (s.move_id - %s)" % move_base,
+        "move_name": f"'BENCH/INV/' || (s.move_id - {move_base})",
         "partner_id": "s.partner_id",
         "date": "s.invoice_date",
         "invoice_date": "s.invoice_date",
@@ -734,9 +734,10 @@ def check_consistency(cr):
                AND NOT (
                    (m.payment_state IN ('paid', 'reversed', 'in_payment')
                         AND m.amount_residual = 0)
-                OR (m.payment_state = 'partial'
-                        AND m.amount_residual > 0 AND m.amount_residual < m.amount_total)
-                OR (m.payment_state = 'not_paid' AND m.amount_residual = m.amount_total))""",
+                OR (m.payment_state = 'partial' AND m.amount_residual > 0
+                        AND m.amount_residual < m.amount_total)
+                OR (m.payment_state = 'not_paid'
+                        AND m.amount_residual = m.amount_total))""",
         "invoice residual not the sum of its installments": """
             SELECT COUNT(*) FROM account_move m
               JOIN (SELECT l.move_id, SUM(l.amount_residual) AS residual

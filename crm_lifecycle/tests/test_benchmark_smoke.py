@@ -19,7 +19,13 @@ class TestBenchmarkSmoke(TransactionCase):
 
     def _phases(self):
         self.env.invalidate_all()
-        return dict(zip(self.customers.ids, self.customers.mapped("lifecycle_phase")))
+        return dict(
+            zip(
+                self.customers.ids,
+                self.customers.mapped("lifecycle_phase"),
+                strict=False,
+            )
+        )
 
     def test_bulk_data_is_consistent(self):
         self.assertEqual(len(self.customers), 40)
