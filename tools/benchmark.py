@@ -276,24 +276,30 @@ def cmd_run(args):
         customers, invoices = (int(x) for x in scale.split(":"))
         args.db_for = f"crm_lifecycle_bench_{customers}_{invoices}"
         row = {"customers": customers, "invoices": invoices, "db": args.db_for}
-        if not _db_exists(args.db_for) or args.rebuild:
-            subprocess.run(
-                [
-                    sys.executable,
-                    args.odoo_bin,
-                    *args.odoo_args,
-                    "-d",
-                    args.db_for,
-                    "-i",
-                    "crm_lifecycle",
-                    "--without-demo",
-                    "all",
-                    "--stop-after-init",
-                    "--log-level",
-                    "warn",
-                ],
-                check=True,
-            )
+        fresh = args.rebuild or not _db_exists(args.db_for)
+        if fresh and _db_exists(args.db_for):
+            from odoo.service import db as db_service
+
+            db_service.exp_drop(args.db_for)
+        # A new database gets the module; an existing one its latest code.
+        subprocess.run(
+            [
+                sys.executable,
+                args.odoo_bin,
+                *args.odoo_args,
+                "-d",
+                args.db_for,
+                "-i" if fresh else "-u",
+                "crm_lifecycle",
+                "--without-demo",
+                "all",
+                "--stop-after-init",
+                "--log-level",
+                "warn",
+            ],
+            check=True,
+        )
+        if fresh:
             started = time.perf_counter()
             build = run_child(
                 args,

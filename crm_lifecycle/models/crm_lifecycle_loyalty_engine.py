@@ -274,18 +274,21 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT p.id, COALESCE(p.company_id, (
-                        SELECT m.company_id
-                          FROM account_move m
-                         WHERE m.commercial_partner_id = p.id
-                           AND m.move_type IN ('out_invoice', 'out_refund')
-                           AND m.state = 'posted'
-                         ORDER BY m.invoice_date DESC NULLS LAST, m.id DESC
-                         LIMIT 1))
+                SELECT p.id, COALESCE(p.company_id, last.company_id)
                   FROM res_partner p
-                 WHERE p.id = ANY(%s)
+                  LEFT JOIN (
+                      SELECT DISTINCT ON (m.commercial_partner_id)
+                             m.commercial_partner_id, m.company_id
+                        FROM account_move m
+                       WHERE m.commercial_partner_id = ANY(%(ids)s)
+                         AND m.move_type IN ('out_invoice', 'out_refund')
+                         AND m.state = 'posted'
+                       ORDER BY m.commercial_partner_id,
+                                m.invoice_date DESC NULLS LAST, m.id DESC
+                  ) last ON last.commercial_partner_id = p.id
+                 WHERE p.id = ANY(%(ids)s)
                 """,
-                partners.ids,
+                ids=partners.ids,
             )
         )
         rows = self.env.cr.fetchall()

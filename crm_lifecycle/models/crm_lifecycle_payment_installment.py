@@ -80,15 +80,17 @@ class CrmLifecyclePaymentInstallment(models.Model):
     amount_overdue = fields.Monetary(readonly=True)
 
     def init(self):
-        # The figures are read for a batch of customers at a time: find their
-        # invoices without reading them all (account_move has no index on
-        # the commercial partner). The lifecycle rules read them the same way.
+        # Every batch read of this module (payment figures, lifecycle rules
+        # and exclusions, loyalty) looks up a batch of customers' moves by
+        # commercial partner and type: account_move has no index for that.
+        self.env.cr.execute(
+            "DROP INDEX IF EXISTS crm_lifecycle_account_move_customer_invoice_idx"
+        )
         create_index(
             self.env.cr,
-            "crm_lifecycle_account_move_customer_invoice_idx",
+            "crm_lifecycle_account_move_partner_type_idx",
             "account_move",
-            ["commercial_partner_id"],
-            where="move_type = 'out_invoice' AND state = 'posted'",
+            ["commercial_partner_id", "move_type"],
         )
 
     @property
