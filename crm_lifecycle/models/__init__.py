@@ -7,3 +7,9 @@ from . import account_move
 from . import res_config_settings
 from . import crm_lifecycle_funnel_report
 from . import crm_lifecycle_demo
+from . import res_partner_retention
+from . import res_partner_category
+from . import crm_lifecycle_clv_fit
+from . import crm_lifecycle_retention
+from . import crm_lifecycle_churn_report
+from . import crm_lifecycle_cohort_report
