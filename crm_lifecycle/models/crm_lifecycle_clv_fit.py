@@ -30,21 +30,28 @@ class CrmLifecycleClvFit(models.Model):
         readonly=True,
     )
     message = fields.Text(readonly=True)
+    penalizer = fields.Float(
+        string="L2 Penalty",
+        readonly=True,
+        help="0: plain maximum likelihood. Otherwise the penalty the fit "
+        "needed to converge on a small sample.",
+    )
+    # Full precision: a parameter rounded to a few decimals could become 0.
     # BG/NBD: purchase rates ~ Gamma(r, alpha) (alpha in days), dropout
     # probabilities ~ Beta(a, b).
-    bgnbd_r = fields.Float(string="r", digits=(16, 6), readonly=True)
-    bgnbd_alpha = fields.Float(string="alpha (days)", digits=(16, 6), readonly=True)
-    bgnbd_a = fields.Float(string="a", digits=(16, 6), readonly=True)
-    bgnbd_b = fields.Float(string="b", digits=(16, 6), readonly=True)
+    bgnbd_r = fields.Float(string="r", readonly=True)
+    bgnbd_alpha = fields.Float(string="alpha (days)", readonly=True)
+    bgnbd_a = fields.Float(string="a", readonly=True)
+    bgnbd_b = fields.Float(string="b", readonly=True)
     bgnbd_log_likelihood = fields.Float(
-        string="BG/NBD Log-likelihood", digits=(16, 4), readonly=True
+        string="BG/NBD Log-likelihood", readonly=True
     )
     # Gamma-Gamma: spend per transaction; gamma is the paper's name for the
     # rate lib.clv calls v, in company currency.
     spend_fitted = fields.Boolean(string="Spend Model Fitted", readonly=True)
-    gg_p = fields.Float(string="p", digits=(16, 6), readonly=True)
-    gg_q = fields.Float(string="q", digits=(16, 6), readonly=True)
-    gg_gamma = fields.Float(string="gamma", digits=(16, 6), readonly=True)
+    gg_p = fields.Float(string="p", readonly=True)
+    gg_q = fields.Float(string="q", readonly=True)
+    gg_gamma = fields.Float(string="gamma", readonly=True)
     gg_log_likelihood = fields.Float(
-        string="Gamma-Gamma Log-likelihood", digits=(16, 4), readonly=True
+        string="Gamma-Gamma Log-likelihood", readonly=True
     )

@@ -15,6 +15,7 @@ RETENTION_DEFAULTS = {
     "crm_lifecycle.rfm_window_days": 365,
     "crm_lifecycle.clv_horizon_months": 12,
     "crm_lifecycle.clv_monthly_discount_rate": 0.01,
+    "crm_lifecycle.clv_penalizer": 0.001,
     "crm_lifecycle.reminder_factor": 1.5,
     "crm_lifecycle.reminder_churn_threshold": 0.5,
     "crm_lifecycle.retention_batch_size": 2000,
@@ -246,7 +247,7 @@ class CrmLifecycleRetention(models.AbstractModel):
             )
         else:
             try:
-                bg = clv.fit_bgnbd(frequency, recency, age)
+                bg, penalizer = self._fit_bgnbd(frequency, recency, age, settings)
             except (ValueError, RuntimeError) as error:
                 vals["message"] = _(
                     "The churn model could not be fitted: %(error)s", error=str(error)
@@ -254,14 +255,53 @@ class CrmLifecycleRetention(models.AbstractModel):
             else:
                 vals.update(
                     state="ok",
+                    penalizer=penalizer,
                     bgnbd_r=bg.r,
                     bgnbd_alpha=bg.alpha,
                     bgnbd_a=bg.a,
                     bgnbd_b=bg.b,
                     bgnbd_log_likelihood=bg.log_likelihood,
                 )
-                vals.update(self._fit_spend(frequency, monetary, repeat))
-        return self.env["crm.lifecycle.clv.fit"].create(vals)
+                if penalizer:
+                    vals["message"] = _(
+                        "Plain maximum likelihood did not converge on this sample: "
+                        "fitted with an L2 penalty of %(penalizer)s.",
+                        penalizer=penalizer,
+                    )
+                spend = self._fit_spend(frequency, monetary, repeat)
+                if vals.get("message") and spend.get("message"):
+                    spend["message"] = f"{vals['message']}\n{spend['message']}"
+                vals.update(spend)
+        return self.env["crm.lifecycle.clv.fit"].sudo().create(vals)
+
+    @api.model
+    def _fit_bgnbd(self, frequency, recency, age, settings):
+        """BG/NBD by plain maximum likelihood; where it does not converge or
+        predicts non-finite values (small samples in which dropout is not
+        identified, so that a and b run away), by maximum likelihood with
+        the small L2 penalty of the settings, as lifetimes advises.
+        Returns the parameters and the penalty used."""
+        try:
+            bg = clv.fit_bgnbd(frequency, recency, age)
+            if self._bgnbd_usable(bg, frequency, recency, age):
+                return bg, 0.0
+        except RuntimeError:
+            pass
+        penalizer = settings["clv_penalizer"]
+        if not penalizer:
+            raise RuntimeError(
+                self.env._("maximum likelihood did not converge on this sample")
+            )
+        bg = clv.fit_bgnbd(frequency, recency, age, penalizer=penalizer)
+        if not self._bgnbd_usable(bg, frequency, recency, age):
+            raise RuntimeError(self.env._("the fitted model predicts non-finite values"))
+        return bg, penalizer
+
+    @api.model
+    def _bgnbd_usable(self, bg, frequency, recency, age):
+        alive = clv.bgnbd_probability_alive(bg, frequency, recency, age)
+        expected = clv.bgnbd_expected_purchases(bg, 365, frequency, recency, age)
+        return bool(np.all(np.isfinite(alive)) and np.all(np.isfinite(expected)))
 
     @api.model
     def _fit_spend(self, frequency, monetary, repeat):
@@ -327,17 +367,21 @@ class CrmLifecycleRetention(models.AbstractModel):
                     monthly_discount_rate=settings["clv_monthly_discount_rate"],
                     time_unit_days=1,
                 )
+        def finite(values, index):
+            value = values[index]
+            return float(value) if value is not None and np.isfinite(value) else None
+
         result = {}
         for index, row in enumerate(rows):
-            scored = churn[index] is not None
+            scored = finite(churn, index) is not None
             result[row["partner_id"]] = {
                 "rfm_recency_score": row["r_score"],
                 "rfm_frequency_score": row["f_score"],
                 "rfm_monetary_score": row["m_score"],
                 "rfm_segment": rfm_segment(row["r_score"], row["f_score"], row["m_score"]),
-                "churn_probability": float(churn[index]) if scored else None,
-                "expected_purchases_365": float(expected[index]) if scored else None,
-                "clv_predicted": None if value[index] is None else float(value[index]),
+                "churn_probability": finite(churn, index),
+                "expected_purchases_365": finite(expected, index),
+                "clv_predicted": finite(value, index),
                 "clv_historical": float(row["net_amount"]),
                 "clv_scored": scored,
                 "retention_last_purchase_date": row["last_day"],

@@ -76,6 +76,15 @@ class ResConfigSettingsRetention(models.TransientModel):
         digits=(16, 4),
         help="0.01 discounts each month's expected revenue by 1 %.",
     )
+    crm_lifecycle_clv_penalizer = fields.Float(
+        string="CLV Fit Penalty",
+        config_parameter="crm_lifecycle.clv_penalizer",
+        default=0.001,
+        digits=(16, 4),
+        help="L2 penalty used only when plain maximum likelihood does not "
+        "converge (small samples). 0: such companies get no churn or CLV "
+        "scores.",
+    )
     crm_lifecycle_reminder_factor = fields.Float(
         string="Reminder after Usual Interval ×",
         config_parameter="crm_lifecycle.reminder_factor",
@@ -111,9 +120,12 @@ class ResConfigSettingsRetention(models.TransientModel):
                         "The RFM window and the CLV horizon must be at least one."
                     )
                 )
-            if settings.crm_lifecycle_clv_monthly_discount_rate < 0:
+            if (
+                settings.crm_lifecycle_clv_monthly_discount_rate < 0
+                or settings.crm_lifecycle_clv_penalizer < 0
+            ):
                 raise ValidationError(
-                    self.env._("The discount rate cannot be negative.")
+                    self.env._("The discount rate and the penalty cannot be negative.")
                 )
             if settings.crm_lifecycle_reminder_factor <= 0:
                 raise ValidationError(
@@ -125,3 +137,15 @@ class ResConfigSettingsRetention(models.TransientModel):
                         "The churn probability threshold must be between 0 and 1."
                     )
                 )
+
+    def set_values(self):
+        super().set_values()
+        # Odoo drops a config parameter set to 0, which would bring back the
+        # non-zero default: a zero rate or penalty is stored as such.
+        params = self.env["ir.config_parameter"].sudo()
+        for fname in (
+            "crm_lifecycle_clv_monthly_discount_rate",
+            "crm_lifecycle_clv_penalizer",
+        ):
+            if not self[fname]:
+                params.set_param(self._fields[fname].config_parameter, "0")
