@@ -7,3 +7,4 @@ from . import test_lifecycle_tour
 from . import test_clv_estimators
 from . import test_retention_rfm
 from . import test_retention_clv
+from . import test_retention_reports
