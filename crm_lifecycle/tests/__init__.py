@@ -8,3 +8,4 @@ from . import test_clv_estimators
 from . import test_retention_rfm
 from . import test_retention_clv
 from . import test_retention_reports
+from . import test_retention_reminders
