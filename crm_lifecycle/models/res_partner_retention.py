@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 RFM_SEGMENTS = [
     ("champions", "Champions"),
@@ -26,6 +27,23 @@ AGE_BANDS = [
 
 USER_GROUP = "crm_lifecycle.group_crm_lifecycle_user"
 
+# Written by the retention analytics only (in SQL), never by hand.
+RETENTION_SCORE_FIELDS = {
+    "rfm_recency_score",
+    "rfm_frequency_score",
+    "rfm_monetary_score",
+    "rfm_segment",
+    "churn_probability",
+    "expected_purchases_365",
+    "clv_predicted",
+    "clv_historical",
+    "clv_scored",
+    "retention_last_purchase_date",
+    "retention_purchase_interval",
+    "retention_reminder_date",
+    "retention_score_date",
+}
+
 
 def age_band(birthdate, today):
     """The age band of someone born on ``birthdate``, on ``today``."""
@@ -45,10 +63,12 @@ class ResPartner(models.Model):
 
     # Scores are per company (a partner shared by two companies is a
     # different customer of each): company-dependent fields, written by
-    # the retention scheduled action only.
+    # the retention scheduled action only. Not indexed: nothing searches a
+    # whole jsonb column, and 13 indexes would slow every partner write.
     rfm_recency_score = fields.Integer(
         string="Recency Score",
         company_dependent=True,
+        index=False,
         readonly=True,
         groups=USER_GROUP,
         help="1 to 5: quintile of the last purchase date among the company's "
@@ -57,6 +77,7 @@ class ResPartner(models.Model):
     rfm_frequency_score = fields.Integer(
         string="Frequency Score",
         company_dependent=True,
+        index=False,
         readonly=True,
         groups=USER_GROUP,
         help="1 to 5: quintile of the number of purchase days in the RFM window.",
@@ -64,6 +85,7 @@ class ResPartner(models.Model):
     rfm_monetary_score = fields.Integer(
         string="Monetary Score",
         company_dependent=True,
+        index=False,
         readonly=True,
         groups=USER_GROUP,
         help="1 to 5: quintile of the net invoiced amount in the RFM window.",
@@ -72,12 +94,14 @@ class ResPartner(models.Model):
         RFM_SEGMENTS,
         string="RFM Segment",
         company_dependent=True,
+        index=False,
         readonly=True,
         groups=USER_GROUP,
     )
     churn_probability = fields.Float(
         string="Churn Probability",
         company_dependent=True,
+        index=False,
         readonly=True,
         groups=USER_GROUP,
         aggregator="avg",
@@ -87,6 +111,7 @@ class ResPartner(models.Model):
     expected_purchases_365 = fields.Float(
         string="Expected Purchases (365 days)",
         company_dependent=True,
+        index=False,
         readonly=True,
         groups=USER_GROUP,
         digits=(16, 2),
@@ -94,6 +119,7 @@ class ResPartner(models.Model):
     clv_predicted = fields.Float(
         string="Predicted CLV",
         company_dependent=True,
+        index=False,
         readonly=True,
         groups=USER_GROUP,
         digits=(16, 2),
@@ -103,6 +129,7 @@ class ResPartner(models.Model):
     clv_historical = fields.Float(
         string="Historical CLV",
         company_dependent=True,
+        index=False,
         readonly=True,
         groups=USER_GROUP,
         digits=(16, 2),
@@ -112,6 +139,7 @@ class ResPartner(models.Model):
     clv_scored = fields.Boolean(
         string="Has CLV Scores",
         company_dependent=True,
+        index=False,
         readonly=True,
         groups=USER_GROUP,
         help="Technical: the company's model could be fitted and scored this "
@@ -120,12 +148,14 @@ class ResPartner(models.Model):
     retention_last_purchase_date = fields.Date(
         string="Last Purchase",
         company_dependent=True,
+        index=False,
         readonly=True,
         groups=USER_GROUP,
     )
     retention_purchase_interval = fields.Float(
         string="Usual Purchase Interval (days)",
         company_dependent=True,
+        index=False,
         readonly=True,
         groups=USER_GROUP,
         digits=(16, 1),
@@ -134,6 +164,7 @@ class ResPartner(models.Model):
     retention_reminder_date = fields.Date(
         string="Reminded for Purchase of",
         company_dependent=True,
+        index=False,
         readonly=True,
         groups=USER_GROUP,
         help="Technical: the last purchase date a call-back reminder was "
@@ -141,6 +172,7 @@ class ResPartner(models.Model):
     )
     retention_score_date = fields.Date(
         company_dependent=True,
+        index=False,
         readonly=True,
         groups=USER_GROUP,
         help="Technical: the day the retention scheduled action last scored "
@@ -192,6 +224,20 @@ class ResPartner(models.Model):
         today = fields.Date.context_today(self)
         for partner in self:
             partner.age_band = age_band(partner.birthdate, today)
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    def write(self, vals):
+        if RETENTION_SCORE_FIELDS & vals.keys() and not self.env.is_superuser():
+            raise AccessError(
+                self.env._(
+                    "Retention scores are computed from the invoices every night "
+                    "and cannot be set by hand."
+                )
+            )
+        return super().write(vals)
 
     # ------------------------------------------------------------
     # Business methods
