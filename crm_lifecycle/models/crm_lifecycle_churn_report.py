@@ -83,10 +83,13 @@ class CrmLifecycleChurnReport(models.Model):
                          GROUP BY mo.company_id, mo.month, pm.partner_id
                         HAVING BOOL_OR(pm.month <= mo.month - INTERVAL '12 months')
                     )
-                    SELECT ROW_NUMBER() OVER (ORDER BY company_id, month, partner_id) AS id,
+                    SELECT ROW_NUMBER() OVER (
+                               ORDER BY company_id, month, partner_id
+                           ) AS id,
                            company_id, month, partner_id,
                            NOT bought_last_year AS churned,
-                           CASE WHEN bought_last_year THEN 0.0 ELSE 100.0 END AS churn_rate,
+                           CASE WHEN bought_last_year THEN 0.0 ELSE 100.0 END
+                               AS churn_rate,
                            1 AS customer_count,
                            CASE WHEN bought_last_year THEN 0 ELSE 1 END AS churned_count
                       FROM base

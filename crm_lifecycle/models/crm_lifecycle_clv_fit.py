@@ -43,15 +43,11 @@ class CrmLifecycleClvFit(models.Model):
     bgnbd_alpha = fields.Float(string="alpha (days)", readonly=True)
     bgnbd_a = fields.Float(string="a", readonly=True)
     bgnbd_b = fields.Float(string="b", readonly=True)
-    bgnbd_log_likelihood = fields.Float(
-        string="BG/NBD Log-likelihood", readonly=True
-    )
+    bgnbd_log_likelihood = fields.Float(string="BG/NBD Log-likelihood", readonly=True)
     # Gamma-Gamma: spend per transaction; gamma is the paper's name for the
     # rate lib.clv calls v, in company currency.
     spend_fitted = fields.Boolean(string="Spend Model Fitted", readonly=True)
     gg_p = fields.Float(string="p", readonly=True)
     gg_q = fields.Float(string="q", readonly=True)
     gg_gamma = fields.Float(string="gamma", readonly=True)
-    gg_log_likelihood = fields.Float(
-        string="Gamma-Gamma Log-likelihood", readonly=True
-    )
+    gg_log_likelihood = fields.Float(string="Gamma-Gamma Log-likelihood", readonly=True)

@@ -42,8 +42,8 @@ class CrmLifecycleCohortReport(models.Model):
                           FROM purchase_months
                          GROUP BY company_id, partner_id
                     ), base AS (
-                        SELECT c.company_id, c.partner_id, c.cohort_month, k.months_after,
-                               pm.partner_id IS NOT NULL AS retained
+                        SELECT c.company_id, c.partner_id, c.cohort_month,
+                               k.months_after, pm.partner_id IS NOT NULL AS retained
                           FROM cohorts c
                          CROSS JOIN GENERATE_SERIES(1, 12) AS k(months_after)
                           LEFT JOIN purchase_months pm
@@ -55,7 +55,8 @@ class CrmLifecycleCohortReport(models.Model):
                                <= DATE_TRUNC('month', CURRENT_DATE)
                     )
                     SELECT ROW_NUMBER() OVER (
-                               ORDER BY company_id, cohort_month, partner_id, months_after
+                               ORDER BY company_id, cohort_month, partner_id,
+                                        months_after
                            ) AS id,
                            company_id, partner_id, cohort_month, months_after, retained,
                            CASE WHEN retained THEN 100.0 ELSE 0.0 END AS retention_rate,

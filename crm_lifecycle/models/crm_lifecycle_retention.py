@@ -294,7 +294,9 @@ class CrmLifecycleRetention(models.AbstractModel):
             )
         bg = clv.fit_bgnbd(frequency, recency, age, penalizer=penalizer)
         if not self._bgnbd_usable(bg, frequency, recency, age):
-            raise RuntimeError(self.env._("the fitted model predicts non-finite values"))
+            raise RuntimeError(
+                self.env._("the fitted model predicts non-finite values")
+            )
         return bg, penalizer
 
     @api.model
@@ -322,7 +324,9 @@ class CrmLifecycleRetention(models.AbstractModel):
             gg = clv.fit_gamma_gamma(frequency, monetary)
         except (ValueError, RuntimeError) as error:
             return {
-                "message": _("The spend model could not be fitted: %(error)s", error=str(error))
+                "message": _(
+                    "The spend model could not be fitted: %(error)s", error=str(error)
+                )
             }
         if gg.q <= 1:
             return {
@@ -351,22 +355,35 @@ class CrmLifecycleRetention(models.AbstractModel):
         churn = expected = value = [None] * len(rows)
         if fit.state == "ok" and rows:
             bg = clv.BGNBDParams(
-                r=fit.bgnbd_r, alpha=fit.bgnbd_alpha, a=fit.bgnbd_a, b=fit.bgnbd_b,
-                n=fit.customer_count, log_likelihood=fit.bgnbd_log_likelihood,
+                r=fit.bgnbd_r,
+                alpha=fit.bgnbd_alpha,
+                a=fit.bgnbd_a,
+                b=fit.bgnbd_b,
+                n=fit.customer_count,
+                log_likelihood=fit.bgnbd_log_likelihood,
             )
             churn = 1.0 - clv.bgnbd_probability_alive(bg, frequency, recency, age)
             expected = clv.bgnbd_expected_purchases(bg, 365, frequency, recency, age)
             if fit.spend_fitted:
                 gg = clv.GammaGammaParams(
-                    p=fit.gg_p, q=fit.gg_q, v=fit.gg_gamma,
-                    n=fit.repeat_customer_count, log_likelihood=fit.gg_log_likelihood,
+                    p=fit.gg_p,
+                    q=fit.gg_q,
+                    v=fit.gg_gamma,
+                    n=fit.repeat_customer_count,
+                    log_likelihood=fit.gg_log_likelihood,
                 )
                 value = clv.customer_lifetime_value(
-                    bg, gg, frequency, recency, age, monetary,
+                    bg,
+                    gg,
+                    frequency,
+                    recency,
+                    age,
+                    monetary,
                     horizon_months=settings["clv_horizon_months"],
                     monthly_discount_rate=settings["clv_monthly_discount_rate"],
                     time_unit_days=1,
                 )
+
         def finite(values, index):
             value = values[index]
             return float(value) if value is not None and np.isfinite(value) else None
@@ -378,7 +395,9 @@ class CrmLifecycleRetention(models.AbstractModel):
                 "rfm_recency_score": row["r_score"],
                 "rfm_frequency_score": row["f_score"],
                 "rfm_monetary_score": row["m_score"],
-                "rfm_segment": rfm_segment(row["r_score"], row["f_score"], row["m_score"]),
+                "rfm_segment": rfm_segment(
+                    row["r_score"], row["f_score"], row["m_score"]
+                ),
                 "churn_probability": finite(churn, index),
                 "expected_purchases_365": finite(expected, index),
                 "clv_predicted": finite(value, index),
@@ -421,7 +440,8 @@ class CrmLifecycleRetention(models.AbstractModel):
         )
         self.env.cr.execute(
             SQL(
-                "UPDATE res_partner p SET %s FROM (VALUES %s) AS v(id, %s) WHERE p.id = v.id",
+                "UPDATE res_partner p SET %s FROM (VALUES %s) AS v(id, %s)"
+                " WHERE p.id = v.id",
                 assignments,
                 rows,
                 SQL(", ").join(SQL.identifier(name) for name in names),
@@ -520,7 +540,9 @@ class CrmLifecycleRetention(models.AbstractModel):
                         ),
                         days=(
                             today
-                            - values_by_partner[partner.id]["retention_last_purchase_date"]
+                            - values_by_partner[partner.id][
+                                "retention_last_purchase_date"
+                            ]
                         ).days,
                     ),
                 }
@@ -625,7 +647,11 @@ class CrmLifecycleRetention(models.AbstractModel):
                 done = 1
                 break
             self.env.cr.execute(
-                SQL("%s ORDER BY p.id LIMIT %s", self._todo_sql(company, today), batch_size)
+                SQL(
+                    "%s ORDER BY p.id LIMIT %s",
+                    self._todo_sql(company, today),
+                    batch_size,
+                )
             )
             ids = [pid for (pid,) in self.env.cr.fetchall()]
             if ids:

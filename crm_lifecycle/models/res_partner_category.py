@@ -26,7 +26,10 @@ class ResPartnerCategory(models.Model):
     @api.model
     def _rfm_segment_tags(self):
         """{segment: tag}, creating the missing tags."""
-        tags = {tag.rfm_segment: tag for tag in self.sudo().search([("rfm_segment", "!=", False)])}
+        tags = {
+            tag.rfm_segment: tag
+            for tag in self.sudo().search([("rfm_segment", "!=", False)])
+        }
         labels = dict(self._fields["rfm_segment"]._description_selection(self.env))
         missing = [key for key, _label in RFM_SEGMENTS if key not in tags]
         if missing:
@@ -39,5 +42,5 @@ class ResPartnerCategory(models.Model):
                     for key in missing
                 ]
             )
-            tags.update(zip(missing, created))
+            tags.update(zip(missing, created, strict=True))
         return tags

@@ -49,8 +49,10 @@ def age_band(birthdate, today):
     """The age band of someone born on ``birthdate``, on ``today``."""
     if not birthdate or birthdate > today:
         return False
-    age = today.year - birthdate.year - (
-        (today.month, today.day) < (birthdate.month, birthdate.day)
+    age = (
+        today.year
+        - birthdate.year
+        - ((today.month, today.day) < (birthdate.month, birthdate.day))
     )
     for key, _label, upper in AGE_BANDS:
         if upper is None or age < upper:
@@ -278,7 +280,8 @@ class ResPartner(models.Model):
         ]
         if stale:
             partners = self.sudo().browse(stale)
+            # Compute from the birthdates just read, not from a stale cache.
+            partners.invalidate_recordset(["birthdate"])
             self.env.add_to_compute(self._fields["age_band"], partners)
             partners.flush_recordset(["age_band"])
         return len(stale)
-

@@ -11,3 +11,4 @@ from . import test_retention_reports
 from . import test_retention_reminders
 from . import test_retention_security
 from . import test_retention_tour
+from . import test_retention_segments

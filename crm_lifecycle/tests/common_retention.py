@@ -74,7 +74,10 @@ class CrmLifecycleRetentionCommon(CrmLifecycleCommon):
         """Customers and their posted invoices; with the default seed plain
         maximum likelihood converges and 33 of the 40 bought again."""
         partners = cls.env["res.partner"].create(
-            [{"name": f"{prefix} {index:02d}", "is_company": True} for index in range(size)]
+            [
+                {"name": f"{prefix} {index:02d}", "is_company": True}
+                for index in range(size)
+            ]
         )
         specs = cls._population_specs(partners, seed)
         cls._invoices(specs, company=company)

@@ -77,12 +77,16 @@ class TestRetentionClv(CrmLifecycleRetentionCommon):
             partner = partners.browse(pid)
             self.assertTrue(partner.clv_scored)
             self.assertAlmostEqual(partner.churn_probability, churn[index], places=4)
-            self.assertAlmostEqual(partner.expected_purchases_365, expected[index], places=2)
+            self.assertAlmostEqual(
+                partner.expected_purchases_365, expected[index], places=2
+            )
             self.assertAlmostEqual(partner.clv_predicted, value[index], places=2)
             self.assertAlmostEqual(partner.clv_historical, totals[pid], places=2)
         # One-time buyers are alive with certainty under BG/NBD; repeat
         # buyers long silent are likely gone.
-        one_timers = partners.filtered(lambda p: p.rfm_frequency_score and not p.retention_purchase_interval)
+        one_timers = partners.filtered(
+            lambda p: p.rfm_frequency_score and not p.retention_purchase_interval
+        )
         self.assertEqual(len(one_timers), 7)
         self.assertEqual(set(one_timers.mapped("churn_probability")), {0.0})
         self.assertGreater(max(churn), 0.5)
@@ -93,8 +97,18 @@ class TestRetentionClv(CrmLifecycleRetentionCommon):
         Retention = self.env["crm.lifecycle.retention"]
         first = Retention._fit_company(self.env.company, TODAY)
         second = Retention._fit_company(self.env.company, TODAY)
-        names = ["bgnbd_r", "bgnbd_alpha", "bgnbd_a", "bgnbd_b", "gg_p", "gg_q", "gg_gamma"]
-        self.assertEqual(first.read(names)[0] | {"id": 0}, second.read(names)[0] | {"id": 0})
+        names = [
+            "bgnbd_r",
+            "bgnbd_alpha",
+            "bgnbd_a",
+            "bgnbd_b",
+            "gg_p",
+            "gg_q",
+            "gg_gamma",
+        ]
+        self.assertEqual(
+            first.read(names)[0] | {"id": 0}, second.read(names)[0] | {"id": 0}
+        )
         self.assertEqual(first.state, "ok")
 
     def test_horizon_and_discount_settings_change_the_predicted_value(self):
@@ -115,7 +129,9 @@ class TestRetentionClv(CrmLifecycleRetentionCommon):
         partners, specs = self._population(seed=0, prefix="Small", company=company)
         self._run()
         fit = self._fits(company)
-        self.assertEqual((fit.state, fit.customer_count, fit.repeat_customer_count), ("ok", 40, 29))
+        self.assertEqual(
+            (fit.state, fit.customer_count, fit.repeat_customer_count), ("ok", 40, 29)
+        )
         self.assertEqual(fit.penalizer, 0.001)
         self.assertFalse(fit.spend_fitted)
         self.assertIn("L2 penalty of 0.001", fit.message)
@@ -125,11 +141,15 @@ class TestRetentionClv(CrmLifecycleRetentionCommon):
         )
         with self.assertRaises(RuntimeError):
             clv.fit_bgnbd(summary.frequency, summary.recency, summary.T)
-        bg = clv.fit_bgnbd(summary.frequency, summary.recency, summary.T, penalizer=0.001)
+        bg = clv.fit_bgnbd(
+            summary.frequency, summary.recency, summary.T, penalizer=0.001
+        )
         self.assertAlmostEqual(fit.bgnbd_r, bg.r, places=6)
-        churn = 1 - clv.bgnbd_probability_alive(bg, summary.frequency, summary.recency, summary.T)
+        churn = 1 - clv.bgnbd_probability_alive(
+            bg, summary.frequency, summary.recency, summary.T
+        )
         scored = partners.with_company(company).browse(summary.customer_keys)
-        for partner, expected in zip(scored, churn):
+        for partner, expected in zip(scored, churn, strict=True):
             self.assertTrue(partner.clv_scored)
             self.assertAlmostEqual(partner.churn_probability, expected, places=4)
             self.assertEqual(partner.clv_predicted, 0.0)
@@ -148,31 +168,42 @@ class TestRetentionClv(CrmLifecycleRetentionCommon):
             [{"name": f"Once {index}", "is_company": True} for index in range(30)]
         )
         self._invoices(
-            [(p, TODAY - timedelta(days=10 + i), 100.0) for i, p in enumerate(one_timers)],
+            [
+                (p, TODAY - timedelta(days=10 + i), 100.0)
+                for i, p in enumerate(one_timers)
+            ],
             company=company,
         )
         self._run()
         fit = self._fits(company)
-        self.assertEqual((fit.state, fit.customer_count, fit.repeat_customer_count), ("insufficient", 30, 0))
+        self.assertEqual(
+            (fit.state, fit.customer_count, fit.repeat_customer_count),
+            ("insufficient", 30, 0),
+        )
         self.assertIn("two different days", fit.message)
         partner = one_timers[0].with_company(company)
         self.assertFalse(partner.clv_scored)
         self.assertEqual((partner.churn_probability, partner.clv_predicted), (0.0, 0.0))
         self.assertFalse(
-            self.env["res.partner"].with_company(company).search(
-                [("id", "in", one_timers.ids), ("churn_probability", "!=", False)]
-            )
+            self.env["res.partner"]
+            .with_company(company)
+            .search([("id", "in", one_timers.ids), ("churn_probability", "!=", False)])
         )
         # RFM needs no model: the one-timers are still segmented (tied on
         # F and M, the most recent first).
-        self.assertEqual(self._scores(partner, company), (5, 3, 3, "potential_loyalist"))
+        self.assertEqual(
+            self._scores(partner, company), (5, 3, 3, "potential_loyalist")
+        )
         self.assertEqual(partner.clv_historical, 100.0)
 
     def test_fits_and_scores_are_separate_per_company(self):
         company = self.setup_other_company(name="Hellas Retail SA")["company"]
         shared = self.population[3]
         self._invoices(
-            [(shared, TODAY - timedelta(days=3), 50.0), (self.customer, TODAY - timedelta(days=90), 70.0)],
+            [
+                (shared, TODAY - timedelta(days=3), 50.0),
+                (self.customer, TODAY - timedelta(days=90), 70.0),
+            ],
             company=company,
         )
         self._run()
@@ -236,13 +267,19 @@ class TestRetentionClv(CrmLifecycleRetentionCommon):
                 raise ValueError("corrupt customer")
             return original(self, company, fit, partner_ids, today, settings)
 
-        with patch.object(CrmLifecycleRetention, "_score_batch", score_batch), \
-                self.assertLogs("odoo.addons.crm_lifecycle.models.crm_lifecycle_retention", "ERROR"):
+        with (
+            patch.object(CrmLifecycleRetention, "_score_batch", score_batch),
+            self.assertLogs(
+                "odoo.addons.crm_lifecycle.models.crm_lifecycle_retention", "ERROR"
+            ),
+        ):
             while self.env["res.partner"]._cron_retention_recompute(batch_size=50):
                 pass
         partners = self.population.with_company(self.env.company)
         self.assertFalse(partners.browse(bad.id).rfm_segment)
         self.assertEqual(len(partners.filtered("rfm_segment")), 39)
         self.assertEqual(
-            partners.browse(bad.id).retention_score_date, TODAY, "skipped until tomorrow"
+            partners.browse(bad.id).retention_score_date,
+            TODAY,
+            "skipped until tomorrow",
         )

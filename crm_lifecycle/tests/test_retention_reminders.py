@@ -27,7 +27,9 @@ class TestRetentionReminders(CrmLifecycleRetentionCommon):
                 email=f"{name.lower().replace(' ', '.')}@example.com",
                 user_id=cls.sales_user.id if salesperson else False,
             )
-            return partner, [(partner, days_ago(last + 30 * k), 200.0) for k in range(4)]
+            return partner, [
+                (partner, days_ago(last + 30 * k), 200.0) for k in range(4)
+            ]
 
         cls.overdue, overdue = regular("Overdue Buyer", 150)
         cls.recent, recent = regular("Recent Buyer", 10)
@@ -38,12 +40,16 @@ class TestRetentionReminders(CrmLifecycleRetentionCommon):
         cls.env["mail.blacklist"].create({"email": cls.opted_out.email})
 
     def _callbacks(self, partner):
-        return self.env["mail.activity"].with_context(active_test=False).search(
-            [
-                ("res_model", "=", "res.partner"),
-                ("res_id", "=", partner.id),
-                ("activity_type_id", "=", self.callback.id),
-            ]
+        return (
+            self.env["mail.activity"]
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "=", partner.id),
+                    ("activity_type_id", "=", self.callback.id),
+                ]
+            )
         )
 
     def _reminder_mails(self, partner):
@@ -60,7 +66,10 @@ class TestRetentionReminders(CrmLifecycleRetentionCommon):
         self.assertEqual(len(activity), 1)
         self.assertEqual(activity.user_id, self.sales_user)
         self.assertEqual(activity.summary, "Time to call back")
-        self.assertIn("usually buys every 30 days; the last purchase was 150 days ago", str(activity.note))
+        self.assertIn(
+            "usually buys every 30 days; the last purchase was 150 days ago",
+            str(activity.note),
+        )
         self.assertEqual(overdue.retention_reminder_date, days_ago(150))
         mail = self._reminder_mails(overdue)
         self.assertEqual(len(mail), 1)
@@ -72,12 +81,18 @@ class TestRetentionReminders(CrmLifecycleRetentionCommon):
             self.assertFalse(self._reminder_mails(partner), partner.name)
 
     def test_no_reminder_below_the_churn_threshold(self):
-        self.env["ir.config_parameter"].set_param("crm_lifecycle.reminder_churn_threshold", 0.99)
+        self.env["ir.config_parameter"].set_param(
+            "crm_lifecycle.reminder_churn_threshold", 0.99
+        )
         self._run()
-        self.assertLess(self.overdue.with_company(self.env.company).churn_probability, 0.99)
+        self.assertLess(
+            self.overdue.with_company(self.env.company).churn_probability, 0.99
+        )
         self.assertFalse(self._callbacks(self.overdue))
         self.assertFalse(self._reminder_mails(self.overdue))
-        self.assertFalse(self.overdue.with_company(self.env.company).retention_reminder_date)
+        self.assertFalse(
+            self.overdue.with_company(self.env.company).retention_reminder_date
+        )
 
     def test_opted_out_customer_gets_no_mail(self):
         self._run()

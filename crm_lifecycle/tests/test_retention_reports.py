@@ -31,13 +31,21 @@ class TestRetentionReports(CrmLifecycleRetentionCommon):
             + [(first, date(2023, 2, 10), 100.0), (second, date(2023, 2, 11), 80.0)]
         )
         # The second customer's 2023 purchase is cancelled by a credit note.
-        self._reverse(self.env["account.move"].search(
-            [("partner_id", "=", second.id), ("invoice_date", "=", date(2023, 2, 11))]
-        ))
+        self._reverse(
+            self.env["account.move"].search(
+                [
+                    ("partner_id", "=", second.id),
+                    ("invoice_date", "=", date(2023, 2, 11)),
+                ]
+            )
+        )
         groups = self._group(
             "crm.lifecycle.churn.report", customers, "month:month", "churn_rate:avg"
         )
-        months = {key.date() if hasattr(key, "date") else key: value for key, value in groups.items()}
+        months = {
+            key.date() if hasattr(key, "date") else key: value
+            for key, value in groups.items()
+        }
         # Until February 2023 nobody has a purchase 12 to 24 months back.
         self.assertNotIn(date(2023, 2, 1), months)
         # March 2023: all four bought a year before, only the first since.
@@ -52,7 +60,11 @@ class TestRetentionReports(CrmLifecycleRetentionCommon):
         self.assertNotIn(date(2025, 2, 1), months)
         self.assertEqual(len(months), 23)
         churned = self.env["crm.lifecycle.churn.report"].search(
-            [("partner_id", "in", customers.ids), ("month", "=", date(2023, 3, 1)), ("churned", "=", True)]
+            [
+                ("partner_id", "in", customers.ids),
+                ("month", "=", date(2023, 3, 1)),
+                ("churned", "=", True),
+            ]
         )
         self.assertEqual(churned.partner_id, second | third | fourth)
 
@@ -61,7 +73,10 @@ class TestRetentionReports(CrmLifecycleRetentionCommon):
             [{"name": f"Cohort {index}", "is_company": True} for index in range(4)]
         )
         first, second, _third, fourth = customers
-        january = [(partner, date(2023, 1, 5 + index), 100.0) for index, partner in enumerate(customers)]
+        january = [
+            (partner, date(2023, 1, 5 + index), 100.0)
+            for index, partner in enumerate(customers)
+        ]
         self._invoices(
             january
             + [
@@ -71,9 +86,14 @@ class TestRetentionReports(CrmLifecycleRetentionCommon):
                 (fourth, date(2023, 2, 20), 100.0),
             ]
         )
-        self._reverse(self.env["account.move"].search(
-            [("partner_id", "=", fourth.id), ("invoice_date", "=", date(2023, 2, 20))]
-        ))
+        self._reverse(
+            self.env["account.move"].search(
+                [
+                    ("partner_id", "=", fourth.id),
+                    ("invoice_date", "=", date(2023, 2, 20)),
+                ]
+            )
+        )
         groups = self._group(
             "crm.lifecycle.cohort.report",
             customers,
@@ -89,6 +109,9 @@ class TestRetentionReports(CrmLifecycleRetentionCommon):
         late = self._new_customer("Cohort Late")
         self._invoices([(late, date(2023, 5, 2), 10.0), (late, date(2023, 6, 9), 10.0)])
         late_groups = self._group(
-            "crm.lifecycle.cohort.report", late, "cohort_month:month", "retained_count:sum"
+            "crm.lifecycle.cohort.report",
+            late,
+            "cohort_month:month",
+            "retained_count:sum",
         )
         self.assertEqual(list(late_groups.values()), [(12, 1)])

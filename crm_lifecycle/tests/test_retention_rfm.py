@@ -38,8 +38,13 @@ class TestRetentionRfm(CrmLifecycleRetentionCommon):
         self.assertEqual(self._scores(d), (2, 2, 2, "hibernating"))
         self.assertEqual(self._scores(e), (1, 1, 1, "lost"))
         self.assertEqual(e.with_company(self.env.company).clv_historical, 500.0)
-        self.assertEqual(a.with_company(self.env.company).retention_last_purchase_date, self._days(10))
-        self.assertEqual(a.with_company(self.env.company).retention_purchase_interval, 40.0)
+        self.assertEqual(
+            a.with_company(self.env.company).retention_last_purchase_date,
+            self._days(10),
+        )
+        self.assertEqual(
+            a.with_company(self.env.company).retention_purchase_interval, 40.0
+        )
 
     def test_window_setting_changes_frequency_and_monetary(self):
         old, recent = self._new_customer("Old Loyal"), self._new_customer("Recent")
@@ -81,7 +86,10 @@ class TestRetentionRfm(CrmLifecycleRetentionCommon):
         self.assertEqual(self._scores(buyer), (3, 3, 3, "need_attention"))
         self.assertFalse(
             self.env["res.partner"].search(
-                [("id", "in", (refunded | self.customer).ids), ("rfm_segment", "!=", False)]
+                [
+                    ("id", "in", (refunded | self.customer).ids),
+                    ("rfm_segment", "!=", False),
+                ]
             )
         )
 
@@ -119,10 +127,20 @@ class TestRetentionRfm(CrmLifecycleRetentionCommon):
 
     def test_segments_are_mirrored_as_tags_when_enabled(self):
         a, b = self._new_customer("Tagged A"), self._new_customer("Tagged B")
-        self._invoices([(a, self._days(5), 900.0), (a, self._days(50), 900.0), (b, self._days(300), 50.0)])
+        self._invoices(
+            [
+                (a, self._days(5), 900.0),
+                (a, self._days(50), 900.0),
+                (b, self._days(300), 50.0),
+            ]
+        )
         self._run()
-        self.assertFalse(self.env["res.partner.category"].search([("rfm_segment", "!=", False)]))
-        self.env["ir.config_parameter"].set_param("crm_lifecycle.rfm_segment_tags", True)
+        self.assertFalse(
+            self.env["res.partner.category"].search([("rfm_segment", "!=", False)])
+        )
+        self.env["ir.config_parameter"].set_param(
+            "crm_lifecycle.rfm_segment_tags", True
+        )
         self._run()
         self.assertEqual(a.category_id.mapped("rfm_segment"), ["champions"])
         self.assertEqual(b.category_id.mapped("rfm_segment"), ["lost"])

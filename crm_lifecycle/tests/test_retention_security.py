@@ -35,7 +35,9 @@ class TestRetentionSecurity(CrmLifecycleRetentionCommon):
         as_sales = partner.with_user(self.sales_user).read(list(expected))[0]
         self.assertEqual(as_sales, expected)
         self.assertTrue(
-            self.env["res.partner"].with_user(self.sales_user).search_count(
+            self.env["res.partner"]
+            .with_user(self.sales_user)
+            .search_count(
                 [("rfm_segment", "!=", False), ("id", "in", self.population.ids)]
             ),
         )
@@ -43,14 +45,16 @@ class TestRetentionSecurity(CrmLifecycleRetentionCommon):
             self.env["crm.lifecycle.clv.fit"].with_user(self.sales_user).search([])
         # The reports are readable.
         self.assertTrue(
-            self.env["crm.lifecycle.cohort.report"].with_user(self.sales_user).search_count(
-                [("partner_id", "in", self.population.ids)]
-            )
+            self.env["crm.lifecycle.cohort.report"]
+            .with_user(self.sales_user)
+            .search_count([("partner_id", "in", self.population.ids)])
         )
 
     def test_manager_sees_the_fit_parameters(self):
-        fit = self.env["crm.lifecycle.clv.fit"].with_user(self.manager).search(
-            [("company_id", "=", self.env.company.id)]
+        fit = (
+            self.env["crm.lifecycle.clv.fit"]
+            .with_user(self.manager)
+            .search([("company_id", "=", self.env.company.id)])
         )
         self.assertEqual(len(fit), 1)
         self.assertEqual(fit.state, "ok")
@@ -70,17 +74,23 @@ class TestRetentionSecurity(CrmLifecycleRetentionCommon):
         with self.assertRaises(AccessError):
             partner.write({"churn_probability": 0.0})
         # Demographics are ordinary data.
-        partner.write({"birthdate": TODAY - timedelta(days=365 * 30 + 10), "gender": "female"})
+        partner.write(
+            {"birthdate": TODAY - timedelta(days=365 * 30 + 10), "gender": "female"}
+        )
         self.assertEqual(partner.age_band, "25_34")
 
     def test_portal_and_public_see_nothing(self):
         public = self.env.ref("base.public_user").sudo()
         for user in (self.portal_user, public):
             for model in REPORTS:
-                with self.assertRaises(AccessError, msg=f"{user.sudo().login} on {model}"):
+                with self.assertRaises(
+                    AccessError, msg=f"{user.sudo().login} on {model}"
+                ):
                     self.env[model].with_user(user).search([])
         with self.assertRaises(AccessError):
-            self.portal_user.partner_id.with_user(self.portal_user).read(["rfm_segment"])
+            self.portal_user.partner_id.with_user(self.portal_user).read(
+                ["rfm_segment"]
+            )
 
     def test_reports_are_isolated_by_company(self):
         other_company = self.env["res.company"].create({"name": "Anatolia Foods AŞ"})
@@ -92,11 +102,18 @@ class TestRetentionSecurity(CrmLifecycleRetentionCommon):
             company_ids=[Command.set(other_company.ids)],
         )
         for model in REPORTS:
-            self.assertTrue(self.env[model].search_count([("company_id", "=", self.env.company.id)]), model)
+            self.assertTrue(
+                self.env[model].search_count(
+                    [("company_id", "=", self.env.company.id)]
+                ),
+                model,
+            )
             self.assertFalse(self.env[model].with_user(other_manager).search([]), model)
         # Scores are per company: the other company has none for our customers.
         self.assertFalse(
-            self.env["res.partner"].with_user(other_manager).search_count(
+            self.env["res.partner"]
+            .with_user(other_manager)
+            .search_count(
                 [("id", "in", self.population.ids), ("rfm_segment", "!=", False)]
             )
         )

@@ -24,7 +24,13 @@ class TestRetentionTour(CrmLifecycleRetentionCommon, HttpCase):
         at_risk, loyal, *occasional = self.env["res.partner"].create(
             [
                 {"name": name, "is_company": True}
-                for name in ("Kestrel Marine", "Lykia Tours", "Pera Cafe", "Quince Bakery", "Sardes Wines")
+                for name in (
+                    "Kestrel Marine",
+                    "Lykia Tours",
+                    "Pera Cafe",
+                    "Quince Bakery",
+                    "Sardes Wines",
+                )
             ]
         )
         self._invoices(
@@ -35,7 +41,10 @@ class TestRetentionTour(CrmLifecycleRetentionCommon, HttpCase):
                 (loyal, ago(20), 600.0),
                 (loyal, ago(5), 600.0),
             ]
-            + [(partner, ago(10 + 5 * i), 100.0) for i, partner in enumerate(occasional)]
+            + [
+                (partner, ago(10 + 5 * i), 100.0)
+                for i, partner in enumerate(occasional)
+            ]
         )
         self._run()
         self.assertEqual(self._scores(at_risk), (1, 4, 4, "at_risk"))
