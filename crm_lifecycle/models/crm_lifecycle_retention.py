@@ -610,12 +610,18 @@ class CrmLifecycleRetention(models.AbstractModel):
              WHERE p.active AND p.id = p.commercial_partner_id
                AND ((p.retention_score_date ->> %(key)s) IS NULL
                     OR (p.retention_score_date ->> %(key)s)::date < %(today)s)
-               AND ((p.rfm_segment ->> %(key)s) IS NOT NULL
-                    OR EXISTS (SELECT 1 FROM account_move m
-                                WHERE m.commercial_partner_id = p.id
-                                  AND m.company_id = %(company)s
-                                  AND m.state = 'posted'
-                                  AND m.move_type IN ('out_invoice', 'out_refund')))
+               -- A customer of the company, or one whose scores must be
+               -- cleared. IN over a UNION is a hashed semi-join; an EXISTS
+               -- under OR would be a subplan run once per partner.
+               AND p.id IN (
+                    SELECT m.commercial_partner_id FROM account_move m
+                     WHERE m.company_id = %(company)s
+                       AND m.state = 'posted'
+                       AND m.move_type IN ('out_invoice', 'out_refund')
+                    UNION
+                    SELECT s.id FROM res_partner s
+                     WHERE (s.rfm_segment ->> %(key)s) IS NOT NULL
+               )
             """,
             key=key,
             today=today,
