@@ -1,5 +1,6 @@
+import logging
+
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
 
 RFM_SEGMENTS = [
     ("champions", "Champions"),
@@ -24,6 +25,8 @@ AGE_BANDS = [
     ("55_64", "55-64", 65),
     ("65_plus", "65 and over", None),
 ]
+
+_logger = logging.getLogger(__name__)
 
 USER_GROUP = "crm_lifecycle.group_crm_lifecycle_user"
 
@@ -233,12 +236,17 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         if RETENTION_SCORE_FIELDS & vals.keys() and not self.env.is_superuser():
-            raise AccessError(
-                self.env._(
-                    "Retention scores are computed from the invoices every night "
-                    "and cannot be set by hand."
-                )
+            # Derived from the invoices and rewritten every night: a value
+            # from outside is ignored rather than refused, because the
+            # contact merge wizard copies every stored field, scores too.
+            _logger.info(
+                "Ignored hand-written retention scores %s on partners %s",
+                sorted(RETENTION_SCORE_FIELDS & vals.keys()),
+                self.ids,
             )
+            vals = {k: v for k, v in vals.items() if k not in RETENTION_SCORE_FIELDS}
+            if not vals:
+                return True
         return super().write(vals)
 
     # ------------------------------------------------------------

@@ -67,14 +67,21 @@ class TestRetentionSecurity(CrmLifecycleRetentionCommon):
                 {"company_id": self.env.company.id, "date": TODAY, "state": "ok"}
             )
 
-    def test_scores_cannot_be_forged(self):
-        partner = self.population[2].with_user(self.manager)
-        with self.assertRaises(AccessError):
-            partner.write({"rfm_segment": "champions"})
-        with self.assertRaises(AccessError):
-            partner.write({"churn_probability": 0.0})
+    def test_hand_written_scores_are_ignored(self):
+        partner = self.population[2].with_company(self.env.company)
+        segment, churn = partner.rfm_segment, partner.churn_probability
+        self.assertNotEqual(segment, "champions")
+        self.assertGreater(churn, 0.0)
+        partner.with_user(self.manager).write(
+            {"rfm_segment": "champions", "churn_probability": 0.0, "comment": "VIP"}
+        )
+        partner.invalidate_recordset()
+        self.assertEqual(
+            (partner.rfm_segment, partner.churn_probability), (segment, churn)
+        )
+        self.assertEqual(str(partner.comment), "<p>VIP</p>")
         # Demographics are ordinary data.
-        partner.write(
+        partner.with_user(self.manager).write(
             {"birthdate": TODAY - timedelta(days=365 * 30 + 10), "gender": "female"}
         )
         self.assertEqual(partner.age_band, "25_34")
