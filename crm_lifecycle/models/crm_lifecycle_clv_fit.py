@@ -30,6 +30,12 @@ class CrmLifecycleClvFit(models.Model):
         readonly=True,
     )
     message = fields.Text(readonly=True)
+    rfm_thresholds = fields.Json(
+        string="RFM Quintile Boundaries",
+        readonly=True,
+        help="Technical: for recency (last purchase day), frequency and "
+        "monetary value, the lowest value scoring 2, 3, 4 and 5 that day.",
+    )
     penalizer = fields.Float(
         string="L2 Penalty",
         readonly=True,

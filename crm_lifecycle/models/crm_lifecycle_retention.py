@@ -1,5 +1,5 @@
 import logging
-from datetime import timedelta
+from datetime import date, timedelta
 
 import numpy as np
 
@@ -48,8 +48,18 @@ SCORE_COLUMNS = (
 )
 
 
+# (score key, stats column) of each RFM dimension.
+RFM_DIMENSIONS = (
+    ("r", "last_day"),
+    ("f", "window_frequency"),
+    ("m", "window_amount"),
+)
+
+
 def rfm_segment(recency, frequency, monetary):
-    """The named segment of R, F and M scores (1 to 5)."""
+    """The named segment of R, F and M scores (1 to 5), None without."""
+    if not (recency and frequency and monetary):
+        return None
     fm = (frequency + monetary + 1) // 2
     return SEGMENT_GRID[recency][fm - 1]
 
@@ -99,10 +109,11 @@ class CrmLifecycleRetention(models.AbstractModel):
     # ------------------------------------------------------------
 
     @api.model
-    def _stats_sql(self, company, today, window_days):
-        """One row per customer of ``company`` with a purchase up to
-        ``today``: the lifetimes summary (frequency, recency, age in days),
-        amounts, and the RFM inputs over the window."""
+    def _stats_sql(self, company, today, window_days, partner_ids=None):
+        """One row per customer of ``company`` (all, or those of
+        ``partner_ids``) with a purchase up to ``today``: the lifetimes
+        summary (frequency, recency, age in days), amounts, and the RFM
+        inputs over the window."""
         return SQL(
             """
             WITH moves AS (
@@ -115,6 +126,7 @@ class CrmLifecycleRetention(models.AbstractModel):
                    AND m.state = 'posted'
                    AND m.move_type IN ('out_invoice', 'out_refund')
                    AND m.invoice_date <= %(today)s
+                   AND %(partners)s
             ), days AS (
                 SELECT partner_id, day, SUM(amount) AS amount
                   FROM moves
@@ -141,6 +153,9 @@ class CrmLifecycleRetention(models.AbstractModel):
             company=company.id,
             today=today,
             since=today - timedelta(days=window_days),
+            partners=SQL("TRUE")
+            if partner_ids is None
+            else SQL("m.commercial_partner_id = ANY(%s)", list(partner_ids)),
         )
 
     @api.model
@@ -156,16 +171,16 @@ class CrmLifecycleRetention(models.AbstractModel):
         )
 
     @api.model
-    def _read_stats(self, company, today, window_days, partner_ids=None):
-        """{partner_id: row dict} for the customers of ``company`` (all, or
-        those of ``partner_ids``), with their R, F and M scores ranked among
-        all the company's customers."""
+    def _read_stats(self, company, today, window_days):
+        """{partner_id: row dict} for all the customers of ``company``, with
+        their R, F and M scores ranked among them (the fit step)."""
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
                 """
                 SELECT partner_id, frequency, recency, age, first_amount,
                        positive_amount, net_amount, last_day,
+                       window_frequency, window_amount,
                        %(r)s AS r_score, %(f)s AS f_score, %(m)s AS m_score
                   FROM (
                     SELECT s.*,
@@ -178,19 +193,65 @@ class CrmLifecycleRetention(models.AbstractModel):
                            COUNT(*) OVER () AS n
                       FROM (%(stats)s) s
                   ) ranked
-                 WHERE %(filter)s
                  ORDER BY partner_id
                 """,
                 stats=self._stats_sql(company, today, window_days),
                 r=self._quintile_sql("r_rank", "r_ties"),
                 f=self._quintile_sql("f_rank", "f_ties"),
                 m=self._quintile_sql("m_rank", "m_ties"),
-                filter=SQL("TRUE")
-                if partner_ids is None
-                else SQL("partner_id = ANY(%s)", list(partner_ids)),
             )
         )
         return {row["partner_id"]: row for row in self.env.cr.dictfetchall()}
+
+    @api.model
+    def _read_batch_stats(self, company, today, window_days, fit, partner_ids):
+        """{partner_id: row dict} for these customers of ``company``, read
+        for them alone and scored with the quintile boundaries of the
+        company's fit of the day."""
+        self.env.flush_all()
+        self.env.cr.execute(self._stats_sql(company, today, window_days, partner_ids))
+        rows = {row["partner_id"]: row for row in self.env.cr.dictfetchall()}
+        bounds = fit.rfm_thresholds or {}
+        for row in rows.values():
+            for key, column in RFM_DIMENSIONS:
+                row[f"{key}_score"] = self._score_from_bounds(
+                    row[column], bounds.get(column)
+                )
+        return rows
+
+    @api.model
+    def _rfm_bounds(self, rows):
+        """{column: [lowest value scoring 2, 3, 4, 5]} of a ranked sample.
+
+        The mid-rank score is a non-decreasing step function of the value
+        (tied values share their score), so these four boundaries give back
+        exactly the scores of the sample, and a consistent score to a
+        customer who bought after the fit."""
+        bounds = {}
+        for key, column in RFM_DIMENSIONS:
+            steps = []
+            for score in range(2, 6):
+                values = [row[column] for row in rows if row[f"{key}_score"] >= score]
+                steps.append(self._bound_to_json(min(values)) if values else None)
+            bounds[column] = steps
+        return bounds
+
+    @api.model
+    def _bound_to_json(self, value):
+        if isinstance(value, date):
+            return value.isoformat()
+        return float(value)
+
+    @api.model
+    def _score_from_bounds(self, value, bounds):
+        """1 to 5, or None without boundaries (no fit of the day)."""
+        if not bounds:
+            return None
+        if isinstance(value, date):
+            bounds = [bound and date.fromisoformat(bound) for bound in bounds]
+        else:
+            value = float(value)
+        return 1 + sum(1 for bound in bounds if bound is not None and value >= bound)
 
     @api.model
     def _summary_arrays(self, rows):
@@ -228,6 +289,7 @@ class CrmLifecycleRetention(models.AbstractModel):
         vals = {
             "company_id": company.id,
             "date": today,
+            "rfm_thresholds": self._rfm_bounds(rows),
             "customer_count": len(rows),
             "repeat_customer_count": repeat,
             "state": "insufficient",
@@ -454,8 +516,8 @@ class CrmLifecycleRetention(models.AbstractModel):
         """Score these customers of ``company`` and remind their salespeople
         when they are overdue; customers without purchases lose their
         scores."""
-        stats = self._read_stats(
-            company, today, settings["rfm_window_days"], partner_ids
+        stats = self._read_batch_stats(
+            company, today, settings["rfm_window_days"], fit, partner_ids
         )
         values = self._score_values(fit, list(stats.values()), settings)
         empty = dict.fromkeys((name for name, _type in SCORE_COLUMNS), None)
