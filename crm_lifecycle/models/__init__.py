@@ -24,3 +24,9 @@ from . import crm_lifecycle_survey_response
 from . import crm_lifecycle_nps_report
 from . import crm_lifecycle_survey_rate_report
 from . import res_partner_survey
+from . import res_partner_retention
+from . import res_partner_category
+from . import crm_lifecycle_clv_fit
+from . import crm_lifecycle_retention
+from . import crm_lifecycle_churn_report
+from . import crm_lifecycle_cohort_report

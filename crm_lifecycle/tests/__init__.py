@@ -19,3 +19,10 @@ from . import test_survey_invitation
 from . import test_survey_security
 from . import test_survey_tour
 from . import test_demo_data
+from . import test_retention_rfm
+from . import test_retention_clv
+from . import test_retention_reports
+from . import test_retention_reminders
+from . import test_retention_security
+from . import test_retention_tour
+from . import test_retention_segments
