@@ -410,12 +410,15 @@ def _bgnbd_expected_purchases(params, t, x, tx, T):
     h_b = b + x
     h_c = a + b + x - 1.0
     z = t / (alpha + T + t)
-    with np.errstate(divide="ignore", over="ignore"):
-        log_hyp = np.log(special.hyp2f1(h_a, h_b, h_c, z))
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        hyp = special.hyp2f1(h_a, h_b, h_c, z)
+        # With x == 0 and a + b < 1, c = a + b - 1 is negative and 2F1 can
+        # legitimately be negative: no logarithm for those (see below).
+        log_hyp = np.log(np.where(hyp > 0, hyp, np.nan))
     # For large x hyp2f1 overflows; Euler's transformation
     # 2F1(a,b;c;z) = (1-z)^(c-a-b) 2F1(c-a,c-b;c;z) gives the same value with
     # a well-behaved series.
-    if not np.all(np.isfinite(log_hyp)):
+    if not np.all(np.isfinite(log_hyp) | (np.isfinite(hyp) & (hyp <= 0))):
         log_hyp_euler = np.log(special.hyp2f1(h_c - h_a, h_c - h_b, h_c, z)) + (
             h_c - h_a - h_b
         ) * np.log1p(-z)
@@ -423,7 +426,11 @@ def _bgnbd_expected_purchases(params, t, x, tx, T):
     # Eq. 10: (a+b+x-1)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(...)]
     # divided by 1 + [x>0] a/(b+x-1) (...)^(r+x), that is times P(alive).
     # The formula has a removable singularity at a == 1 exactly.
-    bracket = -np.expm1(log_hyp + h_a * (np.log(alpha + T) - np.log(alpha + T + t)))
+    scale = h_a * (np.log(alpha + T) - np.log(alpha + T + t))
+    bracket = -np.expm1(log_hyp + scale)
+    non_positive = np.isfinite(hyp) & (hyp <= 0)
+    if np.any(non_positive):
+        bracket = np.where(non_positive, 1.0 - hyp * np.exp(scale), bracket)
     return h_c / (a - 1.0) * bracket * _bgnbd_probability_alive(params, x, tx, T)
 
 

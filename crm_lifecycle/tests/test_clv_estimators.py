@@ -172,6 +172,29 @@ class TestClvEstimators(TransactionCase):
         self.assertEqual(horizons[0], 0.0)
         self.assertLess(horizons[1], horizons[2])
 
+    def test_expected_purchases_when_hypergeometric_term_is_negative(self):
+        # a + b < 1 makes c = a + b - 1 negative for customers without repeat
+        # purchases: 2F1 is then negative and has no logarithm.
+        params = clv.BGNBDParams(
+            r=6.5316, alpha=897.67, a=1.39e-11, b=0.00182, n=100, log_likelihood=0.0
+        )
+        expected = clv.bgnbd_expected_purchases(params, 365, [0, 0], [0, 0], [50, 300])
+        self.assertTrue(np.all(np.isfinite(expected)))
+        # Eq. 10 by hand (P(alive) is 1 without repeat purchases).
+        from scipy import special
+
+        for value, T in zip(expected, (50, 300), strict=True):
+            alpha_t = params.alpha + T
+            h_c = params.a + params.b - 1.0
+            hyp = special.hyp2f1(params.r, params.b, h_c, 365 / (alpha_t + 365))
+            self.assertLess(hyp, 0)
+            by_hand = (
+                h_c
+                / (params.a - 1.0)
+                * (1.0 - (alpha_t / (alpha_t + 365)) ** params.r * hyp)
+            )
+            self.assertAlmostEqual(value, by_hand, places=9)
+
     def test_gamma_gamma_expected_spend(self):
         params = clv.GammaGammaParams(**PUBLISHED_GAMMA_GAMMA, n=0, log_likelihood=0.0)
         p, q, v = 6.25, 3.74, 15.44

@@ -101,3 +101,23 @@ class TestLifecycleManual(CrmLifecycleCommon):
         self.assertEqual(
             self.env["crm.lifecycle.engine"]._get_rules()["extension_min_invoices"], 2
         )
+
+    def test_merging_contacts_is_not_a_manual_phase_change(self):
+        buyer = self._new_customer("Marmara Yapı")
+        self._invoice(buyer)
+        duplicate = self._new_customer("Marmara Yapi A.Ş.")
+        self._opportunity(duplicate)
+        self._flush_events()
+        self.assertEqual(
+            (buyer.lifecycle_phase, duplicate.lifecycle_phase),
+            ("retention", "acquisition"),
+        )
+        wizard = self.env["base.partner.merge.automatic.wizard"].create({})
+        wizard._merge((buyer | duplicate).ids, buyer)
+        self._flush_events()
+        self.assertFalse(duplicate.exists())
+        self.assertEqual(buyer.lifecycle_phase, "retention")
+        self.assertFalse(buyer.lifecycle_phase_locked)
+        self.assertEqual(
+            len(self._history(buyer).filtered(lambda h: not h.date_end)), 1
+        )

@@ -10,9 +10,7 @@ class CrmLifecyclePaymentReportWizard(models.TransientModel):
     _name = "crm.lifecycle.payment.report.wizard"
     _description = "Print Customer Payment History"
 
-    partner_ids = fields.Many2many(
-        "res.partner", string="Customers", required=True
-    )
+    partner_ids = fields.Many2many("res.partner", string="Customers", required=True)
     date_from = fields.Date(
         string="Due From",
         required=True,
