@@ -321,9 +321,7 @@ def cmd_run(args):
         growth = (
             results[-1]["recompute"]["seconds"] / results[0]["recompute"]["seconds"]
         )
-        print(
-            f"recompute time growth, smallest to largest scale: {growth:.1f}x"
-        )
+        print(f"recompute time growth, smallest to largest scale: {growth:.1f}x")
         results.append({"recompute_growth": growth})
     with open(args.json, "w", encoding="utf-8") as out:
         json.dump(results, out, indent=2)

@@ -191,7 +191,7 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
                     for program_id, partner_id in missing
                 ]
             )
-            cards.update(zip(missing, created))
+            cards.update(zip(missing, created, strict=False))
         return cards
 
     @api.model
@@ -384,8 +384,12 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
             # Loyalty not configured: nothing to rank, nothing to write.
             return
         company_by_partner = self._read_loyalty_companies(partners)
-        tiers = Tier.search([("company_id", "in", list(set(company_by_partner.values())))])
-        companies = self.env["res.company"].sudo().browse(set(company_by_partner.values()))
+        tiers = Tier.search(
+            [("company_id", "in", list(set(company_by_partner.values())))]
+        )
+        companies = (
+            self.env["res.company"].sudo().browse(set(company_by_partner.values()))
+        )
         programs = {
             company.id: company.lifecycle_loyalty_program_id.id
             for company in companies
@@ -509,9 +513,7 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
             "crm_lifecycle.mail_template_loyalty_tier_changed", raise_if_not_found=False
         )
         if template:
-            partner.message_post_with_source(
-                template, subtype_xmlid="mail.mt_comment"
-            )
+            partner.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
 
     # ------------------------------------------------------------
     # Expiry
@@ -584,7 +586,13 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
             consumed += expired
         warning_days = company.lifecycle_loyalty_expiry_warning_days
         if warning_days:
-            self._warn_card(card, lots, consumed, today + timedelta(days=warning_days) - months, months)
+            self._warn_card(
+                card,
+                lots,
+                consumed,
+                today + timedelta(days=warning_days) - months,
+                months,
+            )
 
     @api.model
     def _warn_card(self, card, lots, consumed, warn_limit, months):
@@ -595,7 +603,9 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
             return
         upcoming = max(sum(i for d, i in lots if d <= warn_limit) - consumed, 0.0)
         already = (
-            max(sum(i for d, i in lots if d <= warned) - consumed, 0.0) if warned else 0.0
+            max(sum(i for d, i in lots if d <= warned) - consumed, 0.0)
+            if warned
+            else 0.0
         )
         upcoming = min(upcoming, card.points)
         vals = {"lifecycle_expiry_warned_until": warn_limit}
@@ -618,8 +628,6 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
                 raise_if_not_found=False,
             )
             if template and card.partner_id.email:
-                card.message_post_with_source(
-                    template, subtype_xmlid="mail.mt_comment"
-                )
+                card.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
         else:
             card.write(vals)

@@ -48,9 +48,7 @@ class CrmLifecycleLoyaltyTier(models.Model):
     partner_ids = fields.One2many(
         "res.partner", "loyalty_tier_id", string="Customers", readonly=True
     )
-    member_count = fields.Integer(
-        string="Members", compute="_compute_member_count"
-    )
+    member_count = fields.Integer(string="Members", compute="_compute_member_count")
 
     # ------------------------------------------------------------
     # Constraints

@@ -18,23 +18,40 @@ class CrmLifecycleNpsReport(models.Model):
     _rec_name = "commercial_partner_id"
 
     date = fields.Datetime(string="Answered On", readonly=True)
-    commercial_partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    commercial_partner_id = fields.Many2one(
+        "res.partner", string="Customer", readonly=True
+    )
     company_id = fields.Many2one("res.company", readonly=True)
     salesperson_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     country_id = fields.Many2one("res.country", string="Country", readonly=True)
     lifecycle_phase = fields.Selection(PHASES, readonly=True)
     survey_id = fields.Many2one("survey.survey", readonly=True)
-    nps_category = fields.Selection(NPS_CATEGORIES, string="NPS Category", readonly=True)
-    nps_score = fields.Float(string="Average Score (0-10)", readonly=True, aggregator="avg", digits=(16, 1))
+    nps_category = fields.Selection(
+        NPS_CATEGORIES, string="NPS Category", readonly=True
+    )
+    nps_score = fields.Float(
+        string="Average Score (0-10)", readonly=True, aggregator="avg", digits=(16, 1)
+    )
     nps_value = fields.Float(
-        string="NPS", readonly=True, aggregator="avg", digits=(16, 1),
+        string="NPS",
+        readonly=True,
+        aggregator="avg",
+        digits=(16, 1),
         help="% promoters - % detractors.",
     )
-    promoter_pct = fields.Float(string="Promoters (%)", readonly=True, aggregator="avg", digits=(16, 1))
-    passive_pct = fields.Float(string="Passives (%)", readonly=True, aggregator="avg", digits=(16, 1))
-    detractor_pct = fields.Float(string="Detractors (%)", readonly=True, aggregator="avg", digits=(16, 1))
+    promoter_pct = fields.Float(
+        string="Promoters (%)", readonly=True, aggregator="avg", digits=(16, 1)
+    )
+    passive_pct = fields.Float(
+        string="Passives (%)", readonly=True, aggregator="avg", digits=(16, 1)
+    )
+    detractor_pct = fields.Float(
+        string="Detractors (%)", readonly=True, aggregator="avg", digits=(16, 1)
+    )
     nps_count = fields.Integer(string="NPS Answers", readonly=True)
-    csat_score = fields.Float(string="CSAT", readonly=True, aggregator="avg", digits=(16, 2))
+    csat_score = fields.Float(
+        string="CSAT", readonly=True, aggregator="avg", digits=(16, 2)
+    )
     csat_count = fields.Integer(string="CSAT Answers", readonly=True)
 
     def init(self):
@@ -43,7 +60,8 @@ class CrmLifecycleNpsReport(models.Model):
             SQL(
                 """
                 CREATE OR REPLACE VIEW %(table)s AS (
-                    SELECT DISTINCT ON (r.commercial_partner_id, date_trunc('month', r.date))
+                    SELECT DISTINCT ON (r.commercial_partner_id,
+                                        date_trunc('month', r.date))
                            r.id, r.date, r.commercial_partner_id, r.company_id,
                            r.salesperson_id, p.country_id, p.lifecycle_phase,
                            r.survey_id, r.nps_category, r.nps_score,
@@ -53,11 +71,13 @@ class CrmLifecycleNpsReport(models.Model):
                                AS promoter_pct,
                            CASE WHEN r.nps_category = 'passive' THEN 100.0 ELSE 0.0 END
                                AS passive_pct,
-                           CASE WHEN r.nps_category = 'detractor' THEN 100.0 ELSE 0.0 END
+                           CASE WHEN r.nps_category = 'detractor'
+                                THEN 100.0 ELSE 0.0 END
                                AS detractor_pct,
                            1 AS nps_count,
                            r.csat_score,
-                           CASE WHEN r.csat_score IS NULL THEN 0 ELSE 1 END AS csat_count
+                           CASE WHEN r.csat_score IS NULL THEN 0 ELSE 1 END
+                               AS csat_count
                       FROM crm_lifecycle_survey_response r
                       JOIN res_partner p ON p.id = r.commercial_partner_id
                      WHERE r.nps_category IS NOT NULL

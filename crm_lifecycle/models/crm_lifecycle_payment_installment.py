@@ -28,16 +28,28 @@ class CrmLifecyclePaymentInstallment(models.Model):
     _rec_name = "move_id"
     _depends = {
         "account.move": [
-            "state", "move_type", "payment_state", "commercial_partner_id",
+            "state",
+            "move_type",
+            "payment_state",
+            "commercial_partner_id",
             "invoice_date",
         ],
         "account.move.line": [
-            "move_id", "account_id", "company_id", "company_currency_id",
-            "currency_id", "balance", "amount_currency", "amount_residual",
+            "move_id",
+            "account_id",
+            "company_id",
+            "company_currency_id",
+            "currency_id",
+            "balance",
+            "amount_currency",
+            "amount_residual",
             "date_maturity",
         ],
         "account.partial.reconcile": [
-            "debit_move_id", "credit_move_id", "amount", "max_date",
+            "debit_move_id",
+            "credit_move_id",
+            "amount",
+            "max_date",
             "exchange_move_id",
         ],
         "account.account": ["account_type"],
@@ -99,8 +111,10 @@ class CrmLifecyclePaymentInstallment(models.Model):
             """
             SELECT i.*,
                    CASE WHEN i.is_paid THEN GREATEST(i.last_payment - i.date_due, 0)
-                        ELSE GREATEST(%(today)s - i.date_due, 0) END AS days_late,
-                   CASE WHEN i.is_paid AND i.last_payment <= i.date_due THEN 'paid_on_time'
+                        ELSE GREATEST(%(today)s - i.date_due, 0)
+                           END AS days_late,
+                   CASE WHEN i.is_paid AND i.last_payment <= i.date_due
+                        THEN 'paid_on_time'
                         WHEN i.is_paid THEN 'paid_late'
                         WHEN i.date_due < %(today)s THEN 'overdue'
                         ELSE 'open' END AS status,
@@ -144,7 +158,8 @@ class CrmLifecyclePaymentInstallment(models.Model):
               JOIN account_account a ON a.id = l.account_id
               LEFT JOIN LATERAL (
                     SELECT SUM(r.amount) FILTER (
-                               WHERE r.paid_on <= COALESCE(l.date_maturity, m.invoice_date)
+                               WHERE r.paid_on
+                                   <= COALESCE(l.date_maturity, m.invoice_date)
                            ) AS paid_on_time,
                            SUM(r.amount * GREATEST(
                                r.paid_on - COALESCE(l.date_maturity, m.invoice_date), 0
@@ -208,14 +223,16 @@ class CrmLifecyclePaymentInstallment(models.Model):
                 WITH rows AS (
                     SELECT i.partner_id, i.company_id,
                            i.date_due > %(since)s AS in_current,
-                           i.date_due > %(before)s AND i.date_due <= %(since)s AS in_previous,
+                           i.date_due > %(before)s AND i.date_due <= %(since)s
+                               AS in_previous,
                            i.amount_paid, i.amount_paid_on_time,
                            i.amount_days_late, i.amount_days_to_pay,
                            CASE WHEN NOT i.is_paid AND i.date_due < %(today)s
                                 THEN i.amount_residual ELSE 0 END AS overdue,
                            CASE WHEN i.is_paid
                                 THEN GREATEST(i.last_payment - i.date_due, 0)
-                                ELSE GREATEST(%(today)s - i.date_due, 0) END AS days_late
+                                ELSE GREATEST(%(today)s - i.date_due, 0)
+                           END AS days_late
                       FROM (%(base)s) i
                      WHERE i.partner_id = ANY(%(ids)s)
                 )
@@ -256,10 +273,12 @@ class CrmLifecyclePaymentInstallment(models.Model):
             """
             COALESCE(SUM(amount_paid_on_time) FILTER (WHERE %(c)s), 0),
             COALESCE(SUM(amount_paid + overdue) FILTER (WHERE %(c)s), 0),
-            COALESCE(SUM(amount_days_late + overdue * days_late) FILTER (WHERE %(c)s), 0),
+            COALESCE(SUM(amount_days_late + overdue * days_late)
+                     FILTER (WHERE %(c)s), 0),
             COALESCE(SUM(amount_days_to_pay) FILTER (WHERE %(c)s), 0)
                 / NULLIF(SUM(amount_paid) FILTER (WHERE %(c)s AND amount_paid > 0), 0),
-            COALESCE(MAX(days_late) FILTER (WHERE %(c)s AND (amount_paid > 0 OR overdue > 0)), 0)
+            COALESCE(MAX(days_late)
+                     FILTER (WHERE %(c)s AND (amount_paid > 0 OR overdue > 0)), 0)
             """,
             c=condition,
         )

@@ -27,15 +27,25 @@ class CrmLifecycleSurveyInvitation(models.Model):
     _rec_name = "partner_id"
 
     partner_id = fields.Many2one(
-        "res.partner", string="Recipient", required=True, readonly=True,
+        "res.partner",
+        string="Recipient",
+        required=True,
+        readonly=True,
         ondelete="cascade",
     )
     commercial_partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, index=True,
-        readonly=True, ondelete="cascade",
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        readonly=True,
+        ondelete="cascade",
     )
     company_id = fields.Many2one(
-        "res.company", required=True, index=True, readonly=True,
+        "res.company",
+        required=True,
+        index=True,
+        readonly=True,
         default=lambda self: self.env.company,
     )
     salesperson_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
@@ -44,13 +54,19 @@ class CrmLifecycleSurveyInvitation(models.Model):
     )
     survey_id = fields.Many2one("survey.survey", readonly=True, ondelete="set null")
     user_input_id = fields.Many2one(
-        "survey.user_input", string="Survey Answer", readonly=True,
-        index="btree_not_null", ondelete="set null",
+        "survey.user_input",
+        string="Survey Answer",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
     )
     email = fields.Char(readonly=True)
     state = fields.Selection(
         [("sent", "Sent"), ("skipped", "Skipped"), ("answered", "Answered")],
-        required=True, readonly=True, default="sent", index=True,
+        required=True,
+        readonly=True,
+        default="sent",
+        index=True,
     )
     skip_reason = fields.Selection(SKIP_REASONS, readonly=True)
     note = fields.Text(readonly=True)
@@ -73,9 +89,12 @@ class CrmLifecycleSurveyInvitation(models.Model):
     def _crm_lifecycle_survey_settings(self):
         """The survey settings, or None when no survey is configured."""
         params = self.env["ir.config_parameter"].sudo()
-        survey = self.env["survey.survey"].sudo().browse(
-            int(params.get_param("crm_lifecycle.survey_id", 0) or 0)
-        ).exists()
+        survey = (
+            self.env["survey.survey"]
+            .sudo()
+            .browse(int(params.get_param("crm_lifecycle.survey_id", 0) or 0))
+            .exists()
+        )
         if not survey or not survey.active:
             return None
         return {
@@ -85,7 +104,9 @@ class CrmLifecycleSurveyInvitation(models.Model):
             "min_interval_days": int(
                 params.get_param("crm_lifecycle.survey_min_interval_days", 90)
             ),
-            "max_per_run": int(params.get_param("crm_lifecycle.survey_max_per_run", 200)),
+            "max_per_run": int(
+                params.get_param("crm_lifecycle.survey_max_per_run", 200)
+            ),
             "lookback_days": int(
                 params.get_param("crm_lifecycle.survey_lookback_days", 30)
             ),
@@ -213,7 +234,9 @@ class CrmLifecycleSurveyInvitation(models.Model):
         if not emails:
             return set()
         return set(
-            self.env["mail.blacklist"].sudo().search([("email", "in", list(emails))])
+            self.env["mail.blacklist"]
+            .sudo()
+            .search([("email", "in", list(emails))])
             .mapped("email")
         )
 
@@ -275,9 +298,7 @@ class CrmLifecycleSurveyInvitation(models.Model):
         """Why this recipient must not be invited now, or False."""
         if not recipient.email_normalized:
             return "no_email"
-        if (recipient | recipient.commercial_partner_id).filtered(
-            "survey_opt_out"
-        ):
+        if (recipient | recipient.commercial_partner_id).filtered("survey_opt_out"):
             return "opted_out"
         if recipient.email_normalized in blacklist:
             return "blacklisted"

@@ -13,7 +13,9 @@ class CrmLifecycleSurveyRateReport(models.Model):
     _rec_name = "commercial_partner_id"
 
     date = fields.Datetime(string="Sent On", readonly=True)
-    commercial_partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    commercial_partner_id = fields.Many2one(
+        "res.partner", string="Customer", readonly=True
+    )
     company_id = fields.Many2one("res.company", readonly=True)
     salesperson_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     survey_id = fields.Many2one("survey.survey", readonly=True)

@@ -36,8 +36,11 @@ class CrmLifecycleSurveyResponse(models.Model):
     _rec_name = "commercial_partner_id"
 
     user_input_id = fields.Many2one(
-        "survey.user_input", string="Survey Answer", required=True,
-        ondelete="cascade", readonly=True,
+        "survey.user_input",
+        string="Survey Answer",
+        required=True,
+        ondelete="cascade",
+        readonly=True,
     )
     survey_id = fields.Many2one("survey.survey", readonly=True, ondelete="cascade")
     invitation_id = fields.Many2one(
@@ -47,11 +50,18 @@ class CrmLifecycleSurveyResponse(models.Model):
         "res.partner", string="Respondent", readonly=True, ondelete="cascade"
     )
     commercial_partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, index=True,
-        readonly=True, ondelete="cascade",
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        readonly=True,
+        ondelete="cascade",
     )
     company_id = fields.Many2one(
-        "res.company", required=True, index=True, readonly=True,
+        "res.company",
+        required=True,
+        index=True,
+        readonly=True,
         default=lambda self: self.env.company,
     )
     salesperson_id = fields.Many2one(
@@ -62,7 +72,9 @@ class CrmLifecycleSurveyResponse(models.Model):
     )
     nps_score = fields.Integer(string="NPS Score", readonly=True, aggregator="avg")
     nps_category = fields.Selection(
-        NPS_CATEGORIES, string="NPS Category", readonly=True,
+        NPS_CATEGORIES,
+        string="NPS Category",
+        readonly=True,
         help="Empty when the NPS question was not answered.",
     )
     csat_score = fields.Float(
@@ -107,8 +119,12 @@ class CrmLifecycleSurveyResponse(models.Model):
         self._crm_lifecycle_update_partners()
         invitations = self.invitation_id
         invitations.write({"state": "answered", "answer_date": fields.Datetime.now()})
-        self.filtered(lambda r: r.nps_category == "detractor")._crm_lifecycle_schedule_followup()
-        self.filtered(lambda r: r.nps_category == "promoter")._crm_lifecycle_tag_promoters()
+        self.filtered(
+            lambda r: r.nps_category == "detractor"
+        )._crm_lifecycle_schedule_followup()
+        self.filtered(
+            lambda r: r.nps_category == "promoter"
+        )._crm_lifecycle_tag_promoters()
 
     def _crm_lifecycle_update_partners(self):
         for partner in self.commercial_partner_id:
@@ -132,7 +148,8 @@ class CrmLifecycleSurveyResponse(models.Model):
             if not user:
                 _logger.info(
                     "Detractor answer %s of partner %s: no salesperson to follow up",
-                    response.id, response.commercial_partner_id.id,
+                    response.id,
+                    response.commercial_partner_id.id,
                 )
                 continue
             note = Markup("<p>%s</p>") % self.env._(
@@ -169,9 +186,10 @@ class CrmLifecycleSurveyResponse(models.Model):
 
     def _crm_lifecycle_tag_promoters(self):
         tag_id = int(
-            self.env["ir.config_parameter"].sudo().get_param(
-                "crm_lifecycle.survey_promoter_tag_id", 0
-            ) or 0
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("crm_lifecycle.survey_promoter_tag_id", 0)
+            or 0
         )
         tag = self.env["res.partner.category"].sudo().browse(tag_id).exists()
         if tag:
@@ -217,7 +235,9 @@ class CrmLifecycleSurveyResponse(models.Model):
                 ids=query.subselect(),
             )
         )
-        count, promoters, passives, detractors, csat_count, csat = self.env.cr.fetchone()
+        count, promoters, passives, detractors, csat_count, csat = (
+            self.env.cr.fetchone()
+        )
         return {
             "nps": (100.0 * (promoters - detractors) / count) if count else None,
             "nps_count": count,

@@ -72,12 +72,15 @@ class ResCompany(models.Model):
     )
     def _check_lifecycle_loyalty_figures(self):
         for company in self:
-            if min(
-                company.lifecycle_loyalty_points_rate,
-                company.lifecycle_loyalty_expiry_months,
-                company.lifecycle_loyalty_expiry_warning_days,
-                company.lifecycle_loyalty_grace_days,
-            ) < 0:
+            if (
+                min(
+                    company.lifecycle_loyalty_points_rate,
+                    company.lifecycle_loyalty_expiry_months,
+                    company.lifecycle_loyalty_expiry_warning_days,
+                    company.lifecycle_loyalty_grace_days,
+                )
+                < 0
+            ):
                 raise ValidationError(
                     self.env._(
                         "Loyalty points rate, expiry, warning and grace "

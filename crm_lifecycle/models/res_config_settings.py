@@ -60,18 +60,19 @@ class ResConfigSettings(models.TransientModel):
     )
     def _check_crm_lifecycle_thresholds(self):
         for settings in self:
-            if min(
-                settings.crm_lifecycle_extension_min_invoices,
-                settings.crm_lifecycle_extension_min_categories,
-            ) < 0:
+            if (
+                min(
+                    settings.crm_lifecycle_extension_min_invoices,
+                    settings.crm_lifecycle_extension_min_categories,
+                )
+                < 0
+            ):
                 raise ValidationError(
                     self.env._("Lifecycle thresholds cannot be negative.")
                 )
             if settings.crm_lifecycle_extension_window_days < 1:
                 raise ValidationError(
-                    self.env._(
-                        "The repeat purchase window must be at least one day."
-                    )
+                    self.env._("The repeat purchase window must be at least one day.")
                 )
 
     # ------------------------------------------------------------
@@ -207,11 +208,14 @@ class ResConfigSettingsSurvey(models.TransientModel):
     )
     def _check_crm_lifecycle_survey(self):
         for settings in self:
-            if min(
-                settings.crm_lifecycle_survey_delay_days,
-                settings.crm_lifecycle_survey_min_interval_days,
-                settings.crm_lifecycle_survey_max_per_run,
-            ) < 0:
+            if (
+                min(
+                    settings.crm_lifecycle_survey_delay_days,
+                    settings.crm_lifecycle_survey_min_interval_days,
+                    settings.crm_lifecycle_survey_max_per_run,
+                )
+                < 0
+            ):
                 raise ValidationError(
                     self.env._("Satisfaction survey settings cannot be negative.")
                 )

@@ -102,7 +102,9 @@ class ResPartner(models.Model):
             card_by_key.setdefault((card.program_id.id, card.partner_id.id), card)
         for partner in self:
             commercial = partner.commercial_partner_id
-            company = commercial.loyalty_company_id or partner.company_id or self.env.company
+            company = (
+                commercial.loyalty_company_id or partner.company_id or self.env.company
+            )
             card = card_by_key.get(
                 (company.lifecycle_loyalty_program_id.id, commercial.id),
                 cards.browse(),

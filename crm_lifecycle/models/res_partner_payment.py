@@ -206,7 +206,9 @@ class ResPartner(models.Model):
         fnames = list(self._payment_values(None, thresholds))
         changes = {}
         for partner in partners:
-            vals = self._payment_values(figures.get((partner.id, company.id)), thresholds)
+            vals = self._payment_values(
+                figures.get((partner.id, company.id)), thresholds
+            )
             current = {fname: partner[fname] for fname in fnames}
             if current != vals:
                 changes.setdefault(tuple(vals.items()), []).append(partner.id)
@@ -308,11 +310,15 @@ class ResPartner(models.Model):
                 partner=partner.display_name,
             )
         currency = company.currency_id
-        if partner.payment_overdue_amount and float_compare(
-            partner.payment_overdue_amount,
-            threshold,
-            precision_rounding=currency.rounding,
-        ) > 0:
+        if (
+            partner.payment_overdue_amount
+            and float_compare(
+                partner.payment_overdue_amount,
+                threshold,
+                precision_rounding=currency.rounding,
+            )
+            > 0
+        ):
             return self.env._(
                 "%(partner)s has overdue invoices for more than %(threshold)s.",
                 partner=partner.display_name,

@@ -14,11 +14,17 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     nps_last_score = fields.Integer(
-        string="Last NPS Score", readonly=True, copy=False,
+        string="Last NPS Score",
+        readonly=True,
+        copy=False,
         help="The customer's latest answer (0-10) to the NPS question.",
     )
     nps_category = fields.Selection(
-        NPS_CATEGORIES, string="NPS Category", readonly=True, copy=False, index=True,
+        NPS_CATEGORIES,
+        string="NPS Category",
+        readonly=True,
+        copy=False,
+        index=True,
         help="Promoter: 9-10, passive: 7-8, detractor: 0-6.",
     )
     csat_last_score = fields.Float(
@@ -28,11 +34,13 @@ class ResPartner(models.Model):
         string="Last Survey Answer", readonly=True, copy=False
     )
     survey_opt_out = fields.Boolean(
-        string="No Satisfaction Surveys", copy=False,
+        string="No Satisfaction Surveys",
+        copy=False,
         help="The customer asked not to receive satisfaction surveys.",
     )
     survey_response_ids = fields.One2many(
-        "crm.lifecycle.survey.response", "commercial_partner_id",
+        "crm.lifecycle.survey.response",
+        "commercial_partner_id",
         string="Satisfaction Answers",
     )
     survey_response_count = fields.Integer(compute="_compute_survey_response_count")
@@ -69,6 +77,8 @@ class ResPartner(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "crm_lifecycle.crm_lifecycle_survey_response_action"
         )
-        action["domain"] = [("commercial_partner_id", "=", self.commercial_partner_id.id)]
+        action["domain"] = [
+            ("commercial_partner_id", "=", self.commercial_partner_id.id)
+        ]
         action["context"] = {}
         return action

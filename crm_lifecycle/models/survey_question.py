@@ -35,7 +35,10 @@ class SurveyQuestion(models.Model):
                         question=question.title,
                     )
                 )
-            if kind == "csat" and question.question_type not in ("scale", "numerical_box"):
+            if kind == "csat" and question.question_type not in (
+                "scale",
+                "numerical_box",
+            ):
                 raise ValidationError(
                     self.env._(
                         "The CSAT question %(question)s must be a scale or a "
@@ -43,7 +46,10 @@ class SurveyQuestion(models.Model):
                         question=question.title,
                     )
                 )
-            if kind == "comment" and question.question_type not in ("text_box", "char_box"):
+            if kind == "comment" and question.question_type not in (
+                "text_box",
+                "char_box",
+            ):
                 raise ValidationError(
                     self.env._(
                         "The comment question %(question)s must be a text answer.",

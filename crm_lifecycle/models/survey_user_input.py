@@ -31,8 +31,10 @@ class SurveyUserInput(models.Model):
 
     def _crm_lifecycle_response_values(self):
         self.ensure_one()
-        invitation = self.env["crm.lifecycle.survey.invitation"].sudo().search(
-            [("user_input_id", "=", self.id)], limit=1
+        invitation = (
+            self.env["crm.lifecycle.survey.invitation"]
+            .sudo()
+            .search([("user_input_id", "=", self.id)], limit=1)
         )
         commercial = self.partner_id.commercial_partner_id
         values = {

@@ -47,10 +47,20 @@ class LoyaltyCommon(AccountTestInvoicingCommon):
         )
         Tier = cls.env["crm.lifecycle.loyalty.tier"]
         cls.tier_bronze = Tier.create(
-            {"name": "Bronze", "sequence": 10, "threshold": 100, "company_id": cls.company.id}
+            {
+                "name": "Bronze",
+                "sequence": 10,
+                "threshold": 100,
+                "company_id": cls.company.id,
+            }
         )
         cls.tier_silver = Tier.create(
-            {"name": "Silver", "sequence": 20, "threshold": 500, "company_id": cls.company.id}
+            {
+                "name": "Silver",
+                "sequence": 20,
+                "threshold": 500,
+                "company_id": cls.company.id,
+            }
         )
         cls.tier_gold = Tier.create(
             {
@@ -70,7 +80,11 @@ class LoyaltyCommon(AccountTestInvoicingCommon):
             }
         )
         cls.product = cls.env["product.product"].create(
-            {"name": "Loyalty Widget", "lst_price": 100.0, "taxes_id": [Command.clear()]}
+            {
+                "name": "Loyalty Widget",
+                "lst_price": 100.0,
+                "taxes_id": [Command.clear()],
+            }
         )
 
     # ------------------------------------------------------------
@@ -90,7 +104,9 @@ class LoyaltyCommon(AccountTestInvoicingCommon):
             }
         )
 
-    def _invoice(self, amount, partner=None, move_type="out_invoice", taxes=(), **kwargs):
+    def _invoice(
+        self, amount, partner=None, move_type="out_invoice", taxes=(), **kwargs
+    ):
         move = self.init_invoice(
             move_type,
             partner=partner or self.customer,

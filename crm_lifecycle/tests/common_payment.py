@@ -85,8 +85,9 @@ class PaymentHistoryCommon(AccountTestInvoicingCommon):
     # Helpers
     # ------------------------------------------------------------
 
-    def _invoice(self, amount, invoice_date, term=None, partner=None,
-                 currency=None, company=None):
+    def _invoice(
+        self, amount, invoice_date, term=None, partner=None, currency=None, company=None
+    ):
         """Post a customer invoice of ``amount`` without taxes."""
         company = company or self.env.company
         move = (

@@ -13,8 +13,12 @@ class CrmLifecycleSurveyCommon(CrmLifecycleCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.survey = cls.env.ref("crm_lifecycle.survey_survey_customer_satisfaction")
-        cls.q_nps = cls.env.ref("crm_lifecycle.survey_question_customer_satisfaction_nps")
-        cls.q_csat = cls.env.ref("crm_lifecycle.survey_question_customer_satisfaction_csat")
+        cls.q_nps = cls.env.ref(
+            "crm_lifecycle.survey_question_customer_satisfaction_nps"
+        )
+        cls.q_csat = cls.env.ref(
+            "crm_lifecycle.survey_question_customer_satisfaction_csat"
+        )
         cls.q_comment = cls.env.ref(
             "crm_lifecycle.survey_question_customer_satisfaction_comment"
         )

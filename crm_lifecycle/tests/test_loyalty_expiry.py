@@ -77,7 +77,8 @@ class TestLoyaltyExpiry(LoyaltyCommon):
             self._run_cron()
             self.assertEqual(card.points, 200.0)
             self.assertEqual(
-                len(card.history_ids.filtered(lambda h: h.lifecycle_kind == "expiry")), 1
+                len(card.history_ids.filtered(lambda h: h.lifecycle_kind == "expiry")),
+                1,
             )
 
         with freeze_time("2026-05-10"):
@@ -102,7 +103,9 @@ class TestLoyaltyExpiry(LoyaltyCommon):
     def test_cron_survives_a_bad_card(self):
         with freeze_time("2024-01-10"):
             self._pay(self._invoice(300.0, invoice_date="2024-01-10"))
-            other = self.env["res.partner"].create({"name": "Other", "company_id": False})
+            other = self.env["res.partner"].create(
+                {"name": "Other", "company_id": False}
+            )
             self._pay(self._invoice(100.0, partner=other, invoice_date="2024-01-10"))
         bad, good = self._card(), self._card(other)
         engine = type(self.env["crm.lifecycle.loyalty.engine"])
@@ -113,8 +116,11 @@ class TestLoyaltyExpiry(LoyaltyCommon):
                 raise ValueError("broken card")
             return original(self_, card, *args)
 
-        with freeze_time("2025-03-01"), self.assertLogs(
-            "odoo.addons.crm_lifecycle.models.loyalty_card", level="ERROR"
+        with (
+            freeze_time("2025-03-01"),
+            self.assertLogs(
+                "odoo.addons.crm_lifecycle.models.loyalty_card", level="ERROR"
+            ),
         ):
             with patch.object(engine, "_expire_card", expire_card):
                 self._run_cron()

@@ -24,7 +24,9 @@ class TestLoyaltyPoints(LoyaltyCommon):
         self.assertEqual(len(line), 1)
         self.assertEqual(line.issued, 250.0)
         self.assertEqual(line.used, 0.0)
-        self.assertEqual((line.order_model, line.order_id), ("account.move", invoice.id))
+        self.assertEqual(
+            (line.order_model, line.order_id), ("account.move", invoice.id)
+        )
         self.assertIn(invoice.name, line.description)
         self.assertEqual(line.lifecycle_kind, "earn")
 

@@ -9,7 +9,10 @@ class TestLoyaltySecurity(LoyaltyCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        common = {"company_id": cls.company.id, "company_ids": [Command.set(cls.company.ids)]}
+        common = {
+            "company_id": cls.company.id,
+            "company_ids": [Command.set(cls.company.ids)],
+        }
         cls.lifecycle_user = new_test_user(
             cls.env,
             login="loyalty_user",
@@ -55,7 +58,9 @@ class TestLoyaltySecurity(LoyaltyCommon):
 
     def test_portal_sees_nothing(self):
         with self.assertRaises(AccessError):
-            self.env["crm.lifecycle.loyalty.tier"].with_user(self.portal_user).search([])
+            self.env["crm.lifecycle.loyalty.tier"].with_user(self.portal_user).search(
+                []
+            )
         with self.assertRaises(AccessError):
             self.env["loyalty.history"].with_user(self.portal_user).search([])
 
@@ -92,21 +97,31 @@ class TestLoyaltySecurity(LoyaltyCommon):
     def test_bad_tier_input_refused(self):
         Tier = self.env["crm.lifecycle.loyalty.tier"]
         with self.assertRefused("cannot be negative"):
-            Tier.create({"name": "Minus", "threshold": -1.0, "company_id": self.company.id})
+            Tier.create(
+                {"name": "Minus", "threshold": -1.0, "company_id": self.company.id}
+            )
         with self.assertRefused("same threshold"):
             Tier.create(
-                {"name": "Twin", "sequence": 25, "threshold": 500.0, "company_id": self.company.id}
+                {
+                    "name": "Twin",
+                    "sequence": 25,
+                    "threshold": 500.0,
+                    "company_id": self.company.id,
+                }
             )
         with self.assertRefused("higher threshold"):
             Tier.create(
-                {"name": "Upside", "sequence": 40, "threshold": 200.0, "company_id": self.company.id}
+                {
+                    "name": "Upside",
+                    "sequence": 40,
+                    "threshold": 200.0,
+                    "company_id": self.company.id,
+                }
             )
         with self.assertRefused("higher threshold"):
             self.tier_silver.threshold = 50.0
         self.assertEqual(self.tier_silver.threshold, 500.0)
-        self.assertEqual(
-            Tier.search_count([("company_id", "=", self.company.id)]), 3
-        )
+        self.assertEqual(Tier.search_count([("company_id", "=", self.company.id)]), 3)
         # The same threshold on another basis does not overlap.
         Tier.create(
             {
@@ -126,7 +141,11 @@ class TestLoyaltySecurity(LoyaltyCommon):
         with self.assertRefused("at least every month"):
             self.company.lifecycle_loyalty_review_months = 0
         coupons = self.env["loyalty.program"].create(
-            {"name": "Coupons", "program_type": "coupons", "company_id": self.company.id}
+            {
+                "name": "Coupons",
+                "program_type": "coupons",
+                "company_id": self.company.id,
+            }
         )
         with self.assertRefused("Loyalty Cards"):
             self.company.lifecycle_loyalty_program_id = coupons

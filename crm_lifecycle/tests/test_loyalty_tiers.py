@@ -28,9 +28,7 @@ class TestLoyaltyTiers(LoyaltyCommon):
         tracked = self.customer.message_ids.tracking_value_ids.filtered(
             lambda t: t.field_id.name == "loyalty_tier_id"
         )
-        self.assertEqual(
-            sorted(tracked.mapped("new_value_char")), ["Bronze", "Silver"]
-        )
+        self.assertEqual(sorted(tracked.mapped("new_value_char")), ["Bronze", "Silver"])
 
     def test_tier_down_only_at_review_and_after_grace(self):
         self.company.write(
@@ -48,7 +46,9 @@ class TestLoyaltyTiers(LoyaltyCommon):
         with freeze_time("2026-01-12"):
             self._recompute()
             self.assertEqual(
-                self.customer.loyalty_tier_id, self.tier_silver, "within the grace period"
+                self.customer.loyalty_tier_id,
+                self.tier_silver,
+                "within the grace period",
             )
         with freeze_time("2026-02-10"):
             self._recompute()
@@ -147,9 +147,18 @@ class TestLoyaltyTiers(LoyaltyCommon):
             for name in ("bronze", "silver", "gold", "platinum")
         ]
         self.assertEqual([tier.threshold for tier in tiers], [100, 500, 2000, 5000])
-        self.assertEqual({tier.company_id for tier in tiers}, {self.env.ref("base.main_company")})
-        data = self.env["ir.model.data"].sudo().search(
-            [("module", "=", "crm_lifecycle"), ("model", "=", "crm.lifecycle.loyalty.tier")]
+        self.assertEqual(
+            {tier.company_id for tier in tiers}, {self.env.ref("base.main_company")}
+        )
+        data = (
+            self.env["ir.model.data"]
+            .sudo()
+            .search(
+                [
+                    ("module", "=", "crm_lifecycle"),
+                    ("model", "=", "crm.lifecycle.loyalty.tier"),
+                ]
+            )
         )
         self.assertEqual(len(data), 4)
         self.assertTrue(all(data.mapped("noupdate")))

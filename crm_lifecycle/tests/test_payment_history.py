@@ -18,27 +18,35 @@ class TestPaymentHistory(PaymentHistoryCommon):
         self._apply_events()
 
         installment = self._installments(invoice)
-        self.assertRecordValues(installment, [{
-            "partner_id": self.customer.id,
-            "date_due": date(2024, 5, 31),
-            "date_paid": date(2024, 5, 20),
-            "days_late": 0,
-            "status": "paid_on_time",
-            "amount": 1000.0,
-            "amount_residual": 0.0,
-            "amount_paid_on_time": 1000.0,
-        }])
-        self.assertEqual(self._figures(), {
-            "payment_grade": "A",
-            "payment_grade_previous": False,
-            "payment_trend": False,
-            "payment_on_time_ratio": 100.0,
-            "payment_avg_days_late": 0.0,
-            "payment_max_days_late": 0,
-            "payment_avg_days_to_pay": 19.0,
-            "payment_overdue_amount": 0.0,
-            "payment_overdue_count": 0,
-        })
+        self.assertRecordValues(
+            installment,
+            [
+                {
+                    "partner_id": self.customer.id,
+                    "date_due": date(2024, 5, 31),
+                    "date_paid": date(2024, 5, 20),
+                    "days_late": 0,
+                    "status": "paid_on_time",
+                    "amount": 1000.0,
+                    "amount_residual": 0.0,
+                    "amount_paid_on_time": 1000.0,
+                }
+            ],
+        )
+        self.assertEqual(
+            self._figures(),
+            {
+                "payment_grade": "A",
+                "payment_grade_previous": False,
+                "payment_trend": False,
+                "payment_on_time_ratio": 100.0,
+                "payment_avg_days_late": 0.0,
+                "payment_max_days_late": 0,
+                "payment_avg_days_to_pay": 19.0,
+                "payment_overdue_amount": 0.0,
+                "payment_overdue_count": 0,
+            },
+        )
 
     def test_paid_late_invoice_lowers_on_time_ratio(self):
         on_time = self._invoice(1000.0, "2024-05-01")
@@ -47,12 +55,17 @@ class TestPaymentHistory(PaymentHistoryCommon):
         self._pay(late, 1000.0, "2024-06-10")
         self._apply_events()
 
-        self.assertRecordValues(self._installments(late), [{
-            "date_paid": date(2024, 6, 10),
-            "days_late": 10,
-            "status": "paid_late",
-            "amount_paid_on_time": 0.0,
-        }])
+        self.assertRecordValues(
+            self._installments(late),
+            [
+                {
+                    "date_paid": date(2024, 6, 10),
+                    "days_late": 10,
+                    "status": "paid_late",
+                    "amount_paid_on_time": 0.0,
+                }
+            ],
+        )
         figures = self._figures()
         self.assertEqual(figures["payment_on_time_ratio"], 50.0)
         # 1000 paid 10 days late and 1000 paid on time: 5 days on average.
@@ -66,15 +79,20 @@ class TestPaymentHistory(PaymentHistoryCommon):
         self._pay(invoice, 600.0, "2024-05-20")
         self._apply_events()
 
-        self.assertRecordValues(self._installments(invoice), [{
-            "status": "overdue",
-            "date_paid": False,
-            "days_late": 30,
-            "amount_paid": 600.0,
-            "amount_paid_on_time": 600.0,
-            "amount_residual": 400.0,
-            "amount_overdue": 400.0,
-        }])
+        self.assertRecordValues(
+            self._installments(invoice),
+            [
+                {
+                    "status": "overdue",
+                    "date_paid": False,
+                    "days_late": 30,
+                    "amount_paid": 600.0,
+                    "amount_paid_on_time": 600.0,
+                    "amount_residual": 400.0,
+                    "amount_overdue": 400.0,
+                }
+            ],
+        )
         figures = self._figures()
         self.assertEqual(figures["payment_on_time_ratio"], 60.0)
         # 400 overdue for 30 days over 1000 due.
@@ -85,13 +103,18 @@ class TestPaymentHistory(PaymentHistoryCommon):
 
         self._pay(invoice, 400.0, "2024-06-15")
         self._apply_events()
-        self.assertRecordValues(self._installments(invoice), [{
-            "status": "paid_late",
-            "date_paid": date(2024, 6, 15),
-            "days_late": 15,
-            "amount_paid_on_time": 600.0,
-            "amount_overdue": 0.0,
-        }])
+        self.assertRecordValues(
+            self._installments(invoice),
+            [
+                {
+                    "status": "paid_late",
+                    "date_paid": date(2024, 6, 15),
+                    "days_late": 15,
+                    "amount_paid_on_time": 600.0,
+                    "amount_overdue": 0.0,
+                }
+            ],
+        )
         figures = self._figures()
         self.assertEqual(figures["payment_on_time_ratio"], 60.0)
         self.assertEqual(figures["payment_avg_days_late"], 6.0)
@@ -105,12 +128,23 @@ class TestPaymentHistory(PaymentHistoryCommon):
         self._pay(invoice, 500.0, "2024-04-20")
         self._apply_events()
 
-        self.assertRecordValues(self._installments(invoice), [
-            {"date_due": date(2024, 5, 1), "amount": 500.0,
-             "status": "paid_on_time", "days_late": 0},
-            {"date_due": date(2024, 5, 31), "amount": 500.0,
-             "status": "overdue", "days_late": 30},
-        ])
+        self.assertRecordValues(
+            self._installments(invoice),
+            [
+                {
+                    "date_due": date(2024, 5, 1),
+                    "amount": 500.0,
+                    "status": "paid_on_time",
+                    "days_late": 0,
+                },
+                {
+                    "date_due": date(2024, 5, 31),
+                    "amount": 500.0,
+                    "status": "overdue",
+                    "days_late": 30,
+                },
+            ],
+        )
         figures = self._figures()
         self.assertEqual(figures["payment_on_time_ratio"], 50.0)
         self.assertEqual(figures["payment_overdue_amount"], 500.0)
@@ -128,16 +162,21 @@ class TestPaymentHistory(PaymentHistoryCommon):
         self._pay(invoice, 1000.0, "2024-05-20")
         self._apply_events()
 
-        self.assertRecordValues(self._installments(invoice), [{
-            "invoice_currency_id": currency.id,
-            "amount_currency": 1000.0,
-            "currency_id": self.env.company.currency_id.id,
-            "amount": 500.0,
-            "amount_residual": 0.0,
-            "amount_paid": 500.0,
-            "status": "paid_on_time",
-            "date_paid": date(2024, 5, 20),
-        }])
+        self.assertRecordValues(
+            self._installments(invoice),
+            [
+                {
+                    "invoice_currency_id": currency.id,
+                    "amount_currency": 1000.0,
+                    "currency_id": self.env.company.currency_id.id,
+                    "amount": 500.0,
+                    "amount_residual": 0.0,
+                    "amount_paid": 500.0,
+                    "status": "paid_on_time",
+                    "date_paid": date(2024, 5, 20),
+                }
+            ],
+        )
         figures = self._figures()
         self.assertEqual(figures["payment_on_time_ratio"], 100.0)
         self.assertEqual(figures["payment_grade"], "A")
@@ -171,12 +210,17 @@ class TestPaymentHistory(PaymentHistoryCommon):
         receivable.remove_move_reconcile()
         self._apply_events()
 
-        self.assertRecordValues(self._installments(invoice), [{
-            "status": "overdue",
-            "date_paid": False,
-            "days_late": 30,
-            "amount_residual": 1000.0,
-        }])
+        self.assertRecordValues(
+            self._installments(invoice),
+            [
+                {
+                    "status": "overdue",
+                    "date_paid": False,
+                    "days_late": 30,
+                    "amount_residual": 1000.0,
+                }
+            ],
+        )
         figures = self._figures()
         self.assertEqual(figures["payment_overdue_amount"], 1000.0)
         self.assertEqual(figures["payment_on_time_ratio"], 0.0)
@@ -185,18 +229,32 @@ class TestPaymentHistory(PaymentHistoryCommon):
     def test_open_installment_becomes_overdue_as_days_pass(self):
         invoice = self._invoice(1000.0, "2024-06-15")
         self._apply_events()
-        self.assertRecordValues(self._installments(invoice), [{
-            "date_due": date(2024, 7, 15), "status": "open", "days_late": 0,
-        }])
+        self.assertRecordValues(
+            self._installments(invoice),
+            [
+                {
+                    "date_due": date(2024, 7, 15),
+                    "status": "open",
+                    "days_late": 0,
+                }
+            ],
+        )
         figures = self._figures()
         self.assertEqual(figures["payment_overdue_amount"], 0.0)
         self.assertFalse(figures["payment_grade"])
 
         with freeze_time("2024-08-14"):
             self.env.invalidate_all()
-            self.assertRecordValues(self._installments(invoice), [{
-                "status": "overdue", "days_late": 30, "amount_overdue": 1000.0,
-            }])
+            self.assertRecordValues(
+                self._installments(invoice),
+                [
+                    {
+                        "status": "overdue",
+                        "days_late": 30,
+                        "amount_overdue": 1000.0,
+                    }
+                ],
+            )
             # The daily scheduled action brings the figures up to date.
             while self.env["res.partner"]._cron_lifecycle_recompute():
                 pass
@@ -237,7 +295,9 @@ class TestPaymentHistory(PaymentHistoryCommon):
             settings.create({"crm_lifecycle_payment_grade_b_ratio": 99.0})
         with self.assertRaisesRegex(ValidationError, "cannot be negative"):
             settings.create({"crm_lifecycle_payment_grade_e_days": -1})
-        self.assertEqual(params.get_param("crm_lifecycle.payment_grade_b_ratio"), before)
+        self.assertEqual(
+            params.get_param("crm_lifecycle.payment_grade_b_ratio"), before
+        )
 
     def test_trend_compares_with_the_twelve_months_before(self):
         last_year = self._invoice(1000.0, "2023-05-01")
@@ -272,7 +332,9 @@ class TestPaymentHistory(PaymentHistoryCommon):
         customers = self.customer | self.other_customer
         by_events = {partner: self._figures(partner) for partner in customers}
         self.assertEqual(by_events[self.customer]["payment_overdue_amount"], 400.0)
-        self.assertEqual(by_events[self.other_customer]["payment_overdue_amount"], 250.0)
+        self.assertEqual(
+            by_events[self.other_customer]["payment_overdue_amount"], 250.0
+        )
 
         # Forget everything, then let the scheduled action do it again.
         self.env.flush_all()
@@ -301,10 +363,12 @@ class TestPaymentHistory(PaymentHistoryCommon):
         self._apply_events()
         Partner = self.env["res.partner"]
         self.assertEqual(
-            Partner.search([("payment_grade", "in", ("D", "E"))]) & (self.customer | self.other_customer),
+            Partner.search([("payment_grade", "in", ("D", "E"))])
+            & (self.customer | self.other_customer),
             self.customer,
         )
         self.assertEqual(
-            Partner.search([("payment_overdue_amount", ">=", 999.0)]) & (self.customer | self.other_customer),
+            Partner.search([("payment_overdue_amount", ">=", 999.0)])
+            & (self.customer | self.other_customer),
             self.customer,
         )

@@ -15,7 +15,6 @@ REPORT = "crm_lifecycle.crm_lifecycle_payment_history_report"
 @tagged("post_install", "-at_install")
 @freeze_time("2024-06-30")
 class TestPaymentHistoryReport(PaymentHistoryCommon):
-
     def test_report_shows_figures_and_installments_of_the_period(self):
         self.env["res.lang"]._activate_lang("fr_FR")
         self.customer.lang = "fr_FR"
@@ -46,19 +45,24 @@ class TestPaymentHistoryReport(PaymentHistoryCommon):
         self.assertIn("800,00", html)
 
     def test_wizard_prints_the_period(self):
-        wizard = self.env["crm.lifecycle.payment.report.wizard"].with_user(
-            self.accountant
-        ).create({"partner_ids": self.customer.ids})
+        wizard = (
+            self.env["crm.lifecycle.payment.report.wizard"]
+            .with_user(self.accountant)
+            .create({"partner_ids": self.customer.ids})
+        )
         self.assertEqual(wizard.date_from, fields.Date.to_date("2023-06-30"))
         self.assertEqual(wizard.date_to, fields.Date.to_date("2024-06-30"))
         action = wizard.action_print()
         self.assertEqual(action["report_name"], "crm_lifecycle.report_payment_history")
         self.assertEqual(action["context"]["active_ids"], self.customer.ids)
-        self.assertEqual(action["data"], {
-            "partner_ids": self.customer.ids,
-            "date_from": "2023-06-30",
-            "date_to": "2024-06-30",
-        })
+        self.assertEqual(
+            action["data"],
+            {
+                "partner_ids": self.customer.ids,
+                "date_from": "2023-06-30",
+                "date_to": "2024-06-30",
+            },
+        )
         # As the web client renders it: the records only in the data.
         invoice = self._invoice(1000.0, "2024-05-01")
         self._apply_events()
@@ -82,16 +86,22 @@ class TestPaymentHistoryUi(PaymentHistoryCommon, HttpCase):
         self.tour_customer = self.env["res.partner"].create(
             {"name": "Payhist Tour Customer", "is_company": True}
         )
-        on_time = self._invoice(1000.0, today - timedelta(days=50), partner=self.tour_customer)
+        on_time = self._invoice(
+            1000.0, today - timedelta(days=50), partner=self.tour_customer
+        )
         self._pay(on_time, 1000.0, today - timedelta(days=40))
-        late = self._invoice(1000.0, today - timedelta(days=45), partner=self.tour_customer)
+        late = self._invoice(
+            1000.0, today - timedelta(days=45), partner=self.tour_customer
+        )
         self._pay(late, 1000.0, today - timedelta(days=5))
         self._apply_events()
 
     def test_report_renders_a_real_pdf(self):
-        pdf, report_type = self.env["ir.actions.report"].with_context(
-            force_report_rendering=True
-        )._render_qweb_pdf(REPORT, self.tour_customer.ids)
+        pdf, report_type = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf(REPORT, self.tour_customer.ids)
+        )
         self.assertEqual(report_type, "pdf")
         self.assertTrue(pdf.startswith(b"%PDF"))
 
@@ -107,7 +117,9 @@ class TestPaymentHistoryUi(PaymentHistoryCommon, HttpCase):
 
         with patch.object(IrActionsReport, "_render_qweb_pdf", spy):
             self.start_tour(
-                "/odoo", "crm_lifecycle_payment_history_tour", login="payhist_accountant"
+                "/odoo",
+                "crm_lifecycle_payment_history_tour",
+                login="payhist_accountant",
             )
         self.assertEqual(len(rendered), 1)
         data, content = rendered[0]

@@ -94,18 +94,24 @@ class TestPaymentHistorySecurity(PaymentHistoryCommon):
             ("A", 0.0),
         )
         # The one-click list of bad payers is per company too.
-        bad_payers = self.env["res.partner"].with_user(self.accountant_2).search(
-            [("payment_grade", "in", ("D", "E"))]
+        bad_payers = (
+            self.env["res.partner"]
+            .with_user(self.accountant_2)
+            .search([("payment_grade", "in", ("D", "E"))])
         )
         self.assertNotIn(self.customer, bad_payers)
-        bad_payers = self.env["res.partner"].with_user(self.accountant).search(
-            [("payment_grade", "in", ("D", "E"))]
+        bad_payers = (
+            self.env["res.partner"]
+            .with_user(self.accountant)
+            .search([("payment_grade", "in", ("D", "E"))])
         )
         self.assertIn(self.customer, bad_payers)
 
     def test_warning_on_quotation_and_invoice_is_off_by_default(self):
-        order = self.env["sale.order"].with_user(self.salesman).create(
-            {"partner_id": self.customer.id}
+        order = (
+            self.env["sale.order"]
+            .with_user(self.salesman)
+            .create({"partner_id": self.customer.id})
         )
         self.assertFalse(order.payment_warning)
 
@@ -128,8 +134,10 @@ class TestPaymentHistorySecurity(PaymentHistoryCommon):
         params = self.env["ir.config_parameter"].sudo()
         params.set_param("crm_lifecycle.payment_warning", "True")
         params.set_param("crm_lifecycle.payment_warning_overdue_amount", "500")
-        order = self.env["sale.order"].with_user(self.salesman).create(
-            {"partner_id": self.customer.id}
+        order = (
+            self.env["sale.order"]
+            .with_user(self.salesman)
+            .create({"partner_id": self.customer.id})
         )
         self.assertFalse(order.payment_warning, "300 overdue is under 500")
 

@@ -87,7 +87,9 @@ class TestSurveyInvitation(CrmLifecycleSurveyCommon):
         self.assertEqual(fourth.state, "sent")
 
     def test_opted_out_blacklisted_and_without_email_are_skipped_with_reason(self):
-        opted_out = self._customer("Opted Out AŞ", "optout@example.com", survey_opt_out=True)
+        opted_out = self._customer(
+            "Opted Out AŞ", "optout@example.com", survey_opt_out=True
+        )
         blacklisted = self._customer("Blacklisted AE", "Spam.Me@Example.com")
         self.env["mail.blacklist"].create({"email": "spam.me@example.com"})
         no_email = self._customer("No Mail SA", False)
@@ -118,9 +120,11 @@ class TestSurveyInvitation(CrmLifecycleSurveyCommon):
                 contact_opted_out: ("skipped", "opted_out"),
             },
         )
-        self.assertFalse(self.env["survey.user_input"].search(
-            [("partner_id", "in", [p.id for p in reasons])]
-        ))
+        self.assertFalse(
+            self.env["survey.user_input"].search(
+                [("partner_id", "in", [p.id for p in reasons])]
+            )
+        )
 
     def test_maximum_per_run_leaves_the_rest_for_the_next_run(self):
         self.env["ir.config_parameter"].sudo().set_param(
@@ -133,9 +137,14 @@ class TestSurveyInvitation(CrmLifecycleSurveyCommon):
             self._paid_invoice(customer, "2024-05-02")
         with freeze_time("2024-05-06"):
             self.assertEqual(self._run_invitations(), 2)
-            self.assertEqual(len(self.env["crm.lifecycle.survey.invitation"].search(
-                [("partner_id", "in", [c.id for c in customers])]
-            )), 2)
+            self.assertEqual(
+                len(
+                    self.env["crm.lifecycle.survey.invitation"].search(
+                        [("partner_id", "in", [c.id for c in customers])]
+                    )
+                ),
+                2,
+            )
         with freeze_time("2024-05-07"):
             self.assertEqual(self._run_invitations(), 1)
         sent = self.env["crm.lifecycle.survey.invitation"].search(
@@ -157,13 +166,18 @@ class TestSurveyInvitation(CrmLifecycleSurveyCommon):
                 raise ValueError("SMTP relay refused the address")
             return original(invitation, survey)
 
-        with freeze_time("2024-05-06"), patch.object(Invitation, "_crm_lifecycle_send", send), \
-                self.assertLogs(INVITATION, level="ERROR"):
+        with (
+            freeze_time("2024-05-06"),
+            patch.object(Invitation, "_crm_lifecycle_send", send),
+            self.assertLogs(INVITATION, level="ERROR"),
+        ):
             self.assertEqual(self._run_invitations(), 1)
         failed = self._invitations(broken)
         self.assertEqual((failed.state, failed.skip_reason), ("skipped", "error"))
         self.assertIn("SMTP relay refused", failed.note)
-        self.assertFalse(self.env["survey.user_input"].search([("partner_id", "=", broken.id)]))
+        self.assertFalse(
+            self.env["survey.user_input"].search([("partner_id", "=", broken.id)])
+        )
         self.assertEqual(self._invitations(healthy).state, "sent")
 
     def test_answer_marks_invitation_answered_and_feeds_the_response_rate(self):
@@ -197,10 +211,16 @@ class TestSurveyInvitation(CrmLifecycleSurveyCommon):
     def test_invitations_follow_the_invoice_company(self):
         company_b = self.setup_other_company(name="Hellas Foods SA")["company"]
         self.env.user.company_ids = [Command.link(company_b.id)]
-        customer_b = self._customer("Athens Retail", "athens@example.com", company_id=company_b.id)
+        customer_b = self._customer(
+            "Athens Retail", "athens@example.com", company_id=company_b.id
+        )
         invoice = self.init_invoice(
-            "out_invoice", partner=customer_b, invoice_date="2024-04-25",
-            products=[self.product_hw], company=company_b, post=True,
+            "out_invoice",
+            partner=customer_b,
+            invoice_date="2024-04-25",
+            products=[self.product_hw],
+            company=company_b,
+            post=True,
         )
         self.env["account.payment.register"].with_company(company_b).with_context(
             active_model="account.move", active_ids=invoice.ids

@@ -15,7 +15,11 @@ class TestSurveyNps(CrmLifecycleSurveyCommon):
 
     def test_answer_sets_scores_on_the_commercial_partner(self):
         contact = self.env["res.partner"].create(
-            {"name": "Ayşe Yılmaz", "parent_id": self.customer.id, "email": "ayse@example.com"}
+            {
+                "name": "Ayşe Yılmaz",
+                "parent_id": self.customer.id,
+                "email": "ayse@example.com",
+            }
         )
         self._flush_events()
         with freeze_time("2024-03-05 10:00:00"):
@@ -50,8 +54,10 @@ class TestSurveyNps(CrmLifecycleSurveyCommon):
         self.assertEqual(len(self.customer.survey_response_ids), 2)
 
     def test_only_a_question_flagged_nps_feeds_the_score(self):
-        other = self.env["survey.survey"].sudo().create(
-            {"title": "Website feedback", "access_mode": "token"}
+        other = (
+            self.env["survey.survey"]
+            .sudo()
+            .create({"title": "Website feedback", "access_mode": "token"})
         )
         self.env["survey.question"].sudo().create(
             {
@@ -83,7 +89,7 @@ class TestSurveyNps(CrmLifecycleSurveyCommon):
         self.assertEqual(summary["csat_count"], 0)
 
     def test_nps_summary_all_passives_is_zero(self):
-        for customer, score in zip(self._customers(3), (7, 8, 7)):
+        for customer, score in zip(self._customers(3), (7, 8, 7), strict=False):
             self._answer(customer, nps=score, csat=3)
         summary = self._summary()
         self.assertEqual(summary["nps"], 0.0)
@@ -103,7 +109,9 @@ class TestSurveyNps(CrmLifecycleSurveyCommon):
     def test_nps_summary_uses_the_latest_answer_per_customer_in_the_period(self):
         customers = self._customers(5)
         with freeze_time("2024-04-02"):
-            for customer, score, csat in zip(customers, (10, 9, 9, 7, 3), (5, 4, 5, 3, 1)):
+            for customer, score, csat in zip(
+                customers, (10, 9, 9, 7, 3), (5, 4, 5, 3, 1), strict=False
+            ):
                 self._answer(customer, nps=score, csat=csat)
         with freeze_time("2024-04-20"):
             # The detractor changed its mind: only its latest answer counts.
@@ -126,7 +134,7 @@ class TestSurveyNps(CrmLifecycleSurveyCommon):
         customers = self._customers(4)
         customers[:2].user_id = self.sales_user
         with freeze_time("2024-05-03"):
-            for customer, score in zip(customers, (10, 6, 9, 8)):
+            for customer, score in zip(customers, (10, 6, 9, 8), strict=False):
                 self._answer(customer, nps=score, csat=4)
             self._answer(customers[1], nps=4, csat=2)
         with freeze_time("2024-06-03"):
@@ -167,7 +175,7 @@ class TestSurveyNps(CrmLifecycleSurveyCommon):
         customers[1:].country_id = greece
         self._invoice(customers[0])
         self._flush_events()
-        for customer, score in zip(customers, (9, 3, 10)):
+        for customer, score in zip(customers, (9, 3, 10), strict=False):
             self._answer(customer, nps=score)
         self.env.flush_all()
         Report = self.env["crm.lifecycle.nps.report"]
@@ -199,7 +207,9 @@ class TestSurveyFollowUp(CrmLifecycleSurveyCommon):
     def test_detractor_on_a_friday_gets_a_follow_up_due_monday(self):
         self.customer.user_id = self.sales_user
         with freeze_time("2024-05-17 10:00:00"):  # a Friday
-            self._answer(self.customer, nps=4, csat=2, comment="The invoice was wrong twice")
+            self._answer(
+                self.customer, nps=4, csat=2, comment="The invoice was wrong twice"
+            )
         activity = self._followups(self.customer)
         self.assertEqual(len(activity), 1)
         self.assertEqual(activity.user_id, self.sales_user)
@@ -212,11 +222,15 @@ class TestSurveyFollowUp(CrmLifecycleSurveyCommon):
         self.env.company.resource_calendar_id = False
         with freeze_time("2024-05-18 10:00:00"):  # a Saturday
             self._answer(self.customer, nps=2)
-        self.assertEqual(str(self._followups(self.customer).date_deadline), "2024-05-20")
+        self.assertEqual(
+            str(self._followups(self.customer).date_deadline), "2024-05-20"
+        )
         with freeze_time("2024-05-21 10:00:00"):  # a Tuesday
             self._answer(self.customer, nps=1)
         self.assertEqual(
-            sorted(str(d) for d in self._followups(self.customer).mapped("date_deadline")),
+            sorted(
+                str(d) for d in self._followups(self.customer).mapped("date_deadline")
+            ),
             ["2024-05-20", "2024-05-22"],
         )
 
@@ -231,7 +245,9 @@ class TestSurveyFollowUp(CrmLifecycleSurveyCommon):
         self.env["ir.config_parameter"].sudo().set_param(
             "crm_lifecycle.survey_promoter_tag_id", tag.id
         )
-        passive = self.env["res.partner"].create({"name": "Passive Ltd", "is_company": True})
+        passive = self.env["res.partner"].create(
+            {"name": "Passive Ltd", "is_company": True}
+        )
         self._answer(self.customer, nps=10)
         self._answer(passive, nps=8)
         self.assertIn(tag, self.customer.category_id)

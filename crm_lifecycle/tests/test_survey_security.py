@@ -28,7 +28,9 @@ class TestSurveySecurity(CrmLifecycleSurveyCommon):
         self._answer(self.other_customer, nps=2, csat=1, comment="Never again")
         self.env.flush_all()
         Response = self.env["crm.lifecycle.survey.response"]
-        scope = [("commercial_partner_id", "in", (self.customer | self.other_customer).ids)]
+        scope = [
+            ("commercial_partner_id", "in", (self.customer | self.other_customer).ids)
+        ]
         own = Response.with_user(self.sales_user).search(scope)
         self.assertEqual(own.commercial_partner_id, self.customer)
         self.assertEqual(own.nps_score, 10)
@@ -50,8 +52,12 @@ class TestSurveySecurity(CrmLifecycleSurveyCommon):
         )
         self.assertEqual((summary["nps"], summary["nps_count"]), (0.0, 2))
         # The list of answers on the customer follows the same rules.
-        self.assertFalse(self.other_customer.with_user(self.sales_user).survey_response_ids)
-        self.assertEqual(self.customer.with_user(self.sales_user).survey_response_count, 1)
+        self.assertFalse(
+            self.other_customer.with_user(self.sales_user).survey_response_ids
+        )
+        self.assertEqual(
+            self.customer.with_user(self.sales_user).survey_response_count, 1
+        )
 
     def test_nobody_forges_or_edits_an_answer(self):
         response = self._answer(self.customer, nps=3)
@@ -63,7 +69,10 @@ class TestSurveySecurity(CrmLifecycleSurveyCommon):
                 record.with_user(user).write({"nps_score": 10})
             with self.assertRaises(AccessError):
                 self.env["crm.lifecycle.survey.response"].with_user(user).create(
-                    {"user_input_id": response.id, "commercial_partner_id": self.customer.id}
+                    {
+                        "user_input_id": response.id,
+                        "commercial_partner_id": self.customer.id,
+                    }
                 )
 
     def test_sales_user_sees_their_customers_invitations_only(self):
@@ -78,9 +87,17 @@ class TestSurveySecurity(CrmLifecycleSurveyCommon):
             self.customer,
         )
         self.assertEqual(
-            len(Invitation.with_user(self.manager).search(
-                [("commercial_partner_id", "in", (self.customer | self.other_customer).ids)]
-            )),
+            len(
+                Invitation.with_user(self.manager).search(
+                    [
+                        (
+                            "commercial_partner_id",
+                            "in",
+                            (self.customer | self.other_customer).ids,
+                        )
+                    ]
+                )
+            ),
             2,
         )
         with self.assertRaises(AccessError):
@@ -91,7 +108,9 @@ class TestSurveySecurity(CrmLifecycleSurveyCommon):
         public = self.env.ref("base.public_user").sudo()
         for user in (self.portal_user, public):
             for model in SURVEY_MODELS:
-                with self.assertRaises(AccessError, msg=f"{user.sudo().login} on {model}"):
+                with self.assertRaises(
+                    AccessError, msg=f"{user.sudo().login} on {model}"
+                ):
                     self.env[model].with_user(user).search([])
             # Their own answer is reached by its token only (survey's mechanism).
             with self.assertRaises(AccessError):
@@ -117,6 +136,9 @@ class TestSurveySecurity(CrmLifecycleSurveyCommon):
                 customer_b,
             )
             self.assertEqual(
-                self.env[model].with_user(self.manager).search(scope).commercial_partner_id,
+                self.env[model]
+                .with_user(self.manager)
+                .search(scope)
+                .commercial_partner_id,
                 self.customer,
             )

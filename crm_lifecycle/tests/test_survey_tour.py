@@ -5,7 +5,9 @@ from odoo.tests import HttpCase, new_test_user, tagged
 class TestSurveyTour(HttpCase):
     def test_customer_answers_invitation_link_and_partner_gets_the_scores(self):
         salesperson = new_test_user(
-            self.env, login="lc_survey_tour_sales", groups="sales_team.group_sale_salesman"
+            self.env,
+            login="lc_survey_tour_sales",
+            groups="sales_team.group_sale_salesman",
         )
         customer = self.env["res.partner"].create(
             {
