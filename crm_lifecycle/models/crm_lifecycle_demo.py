@@ -149,6 +149,7 @@ class CrmLifecycleDemo(models.AbstractModel):
         self.env.invalidate_all()
         self._demo_loyalty_program(env)
         env["res.partner"]._lifecycle_recompute_all()
+        env["res.partner"]._retention_recompute_all()
         self._demo_survey_answers(env, partners, rng)
         return partners
 

@@ -27,5 +27,8 @@ class TestDemoData(TransactionCase):
         self.assertTrue(partners.filtered("loyalty_tier_id"))
         self.assertTrue(partners.filtered(lambda p: p.nps_category == "promoter"))
         self.assertTrue(partners.filtered(lambda p: p.nps_category == "detractor"))
+        self.assertGreater(
+            len(set(partners.filtered("rfm_segment").mapped("rfm_segment"))), 3
+        )
         summary = self.env["crm.lifecycle.funnel.summary"].search([])
         self.assertEqual(len(summary.filtered("is_bottleneck")), 1)
