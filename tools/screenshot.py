@@ -19,7 +19,7 @@ import websocket
 
 
 class Browser:
-    def __init__(self, width=1400, height=900):
+    def __init__(self, width=1400, height=1250):
         self.profile = tempfile.mkdtemp(prefix="crm_lifecycle_shot_")
         chromium = shutil.which("chromium") or shutil.which("chromium-browser")
         self.process = subprocess.Popen(
@@ -32,7 +32,7 @@ class Browser:
                 "--disable-component-update",
                 "--disable-sync",
                 "--no-first-run",
-                "--remote-debugging-port=9333",
+                "--remote-debugging-port=0",
                 f"--user-data-dir={self.profile}",
                 f"--window-size={width},{height}",
                 "about:blank",
@@ -40,13 +40,19 @@ class Browser:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        for _ in range(50):
+        # Port 0: Chromium picks a free port and writes it in the profile,
+        # so that two screenshots can run side by side.
+        port_file = os.path.join(self.profile, "DevToolsActivePort")
+        pages = []
+        for _ in range(100):
             try:
-                with urllib.request.urlopen("http://127.0.0.1:9333/json") as answer:
+                with open(port_file, encoding="utf-8") as handle:
+                    port = handle.readline().strip()
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/json") as answer:
                     pages = [p for p in json.load(answer) if p["type"] == "page"]
                 if pages:
                     break
-            except OSError:
+            except (OSError, ValueError):
                 pass
             time.sleep(0.2)
         self.ws = websocket.create_connection(pages[0]["webSocketDebuggerUrl"])
@@ -109,7 +115,7 @@ def main():
                 .find(a => a.textContent.trim() === {json.dumps(args.tab)})?.click()"""
             )
             time.sleep(1.5)
-        shot = browser.call("Page.captureScreenshot", format="png")
+        shot = browser.call("Page.captureScreenshot", format="png", captureBeyondViewport=False)
         os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
         with open(args.output, "wb") as out:
             out.write(base64.b64decode(shot["data"]))
