@@ -19,3 +19,4 @@ from . import test_survey_invitation
 from . import test_survey_security
 from . import test_survey_tour
 from . import test_demo_data
+from . import test_i18n
