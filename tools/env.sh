@@ -43,6 +43,19 @@ ensure_system_packages() {
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# Odoo flips its stylesheets for right-to-left languages (Persian) with
+# rtlcss, from the npm registry; without it Persian pages are half mirrored.
+ensure_rtlcss() {
+    command -v rtlcss >/dev/null 2>&1 && return 0
+    if command -v npm >/dev/null 2>&1; then
+        log "installing rtlcss (right-to-left stylesheets for Persian)"
+        npm install -g --silent rtlcss@4.3.0 >/dev/null 2>&1 \
+            || log "rtlcss could not be installed: Persian pages will not be mirrored"
+    else
+        log "npm is missing: install rtlcss (npm install -g rtlcss) for Persian pages"
+    fi
+}
+
 # Odoo's requirements.txt, adjusted for what builds on this Python, plus the
 # module's own (requirements.txt at the repository root).
 ensure_venv() {
@@ -109,6 +122,7 @@ odoo_bin() {
 prepare() {
     check_odoo
     ensure_system_packages
+    ensure_rtlcss
     ensure_venv
     ensure_postgres
 }
