@@ -431,11 +431,13 @@ class CrmLifecycleEngine(models.AbstractModel):
             if not vals["date_end"]:
                 since.setdefault(vals["date_start"], []).append(vals["partner_id"])
         for start, ids in since.items():
-            partners = self.env["res.partner"].browse(ids)
-            partners._track_set_log_message(reason)
-            partners.with_context(
-                crm_lifecycle_engine=True, lifecycle_phase_reason=reason
-            ).write({"lifecycle_phase": phase, "lifecycle_phase_since": start})
+            # A first phase is no news for the chatter: the history rows
+            # rebuilt above tell the story.
+            self.env["res.partner"].browse(ids)._lifecycle_write(
+                {"lifecycle_phase": phase, "lifecycle_phase_since": start},
+                reason,
+                track=False,
+            )
 
     @api.model
     def _backfill_starts(self, fact, phase, rules, now):

@@ -124,8 +124,14 @@ class ResPartner(models.Model):
         return super()._commercial_fields() + sorted(LIFECYCLE_SYNCED_FIELDS)
 
     def _commercial_sync_to_children(self, fields_to_sync=None):
+        lifecycle_only = (
+            fields_to_sync and set(fields_to_sync) <= LIFECYCLE_SYNCED_FIELDS
+        )
+        if lifecycle_only and self.env.context.get("crm_lifecycle_children_synced"):
+            # _lifecycle_write already wrote all the contacts in one go.
+            return True
         partner = self.with_context(crm_lifecycle_engine=True)
-        if fields_to_sync and set(fields_to_sync) <= LIFECYCLE_SYNCED_FIELDS:
+        if lifecycle_only:
             # The change is tracked once, on the commercial partner.
             partner = partner.with_context(mail_notrack=True)
         return super(ResPartner, partner)._commercial_sync_to_children(fields_to_sync)
@@ -287,11 +293,24 @@ class ResPartner(models.Model):
         vals = {"lifecycle_phase": phase, "lifecycle_phase_since": phase and now}
         if lock is not None:
             vals["lifecycle_phase_locked"] = lock
-        # The reason goes with the tracking message in the chatter.
-        self._track_set_log_message(reason)
-        self.with_context(
-            crm_lifecycle_engine=True, lifecycle_phase_reason=reason
-        ).write(vals)
+        self._lifecycle_write(vals, reason)
+
+    def _lifecycle_write(self, vals, reason, track=True):
+        """Write lifecycle fields on these commercial partners, the reason in
+        their chatter, and the same values on all their contacts in one more
+        write (Odoo's own sync goes partner by partner)."""
+        context = {"crm_lifecycle_engine": True, "crm_lifecycle_children_synced": True}
+        if track:
+            self._track_set_log_message(reason)
+        else:
+            context["tracking_disable"] = True
+        self.with_context(**context).write(vals)
+        synced = {key: vals[key] for key in vals.keys() & LIFECYCLE_SYNCED_FIELDS}
+        contacts = self.search(
+            [("commercial_partner_id", "in", self.ids), ("id", "not in", self.ids)]
+        )
+        if synced and contacts:
+            contacts.with_context(**context, mail_notrack=True).write(synced)
 
     def _lifecycle_recompute(self):
         """Apply the automatic rules to these partners now."""
