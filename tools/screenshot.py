@@ -115,7 +115,9 @@ def main():
                 .find(a => a.textContent.trim() === {json.dumps(args.tab)})?.click()"""
             )
             time.sleep(1.5)
-        shot = browser.call("Page.captureScreenshot", format="png", captureBeyondViewport=False)
+        shot = browser.call(
+            "Page.captureScreenshot", format="png", captureBeyondViewport=False
+        )
         os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
         with open(args.output, "wb") as out:
             out.write(base64.b64decode(shot["data"]))
