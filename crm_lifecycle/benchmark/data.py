@@ -56,6 +56,32 @@ def _next_id(cr, table):
     return cr.fetchone()[0]
 
 
+def _full_reconciles(cr, source):
+    """One account_full_reconcile per row ``n`` of ``source``, with ids
+    ``base + n``; returns the base."""
+    base = _next_id(cr, "account_full_reconcile")
+    cr.execute(
+        SQL(
+            "INSERT INTO account_full_reconcile"
+            " (id, create_uid, write_uid, create_date, write_date)"
+            " SELECT %s + s.n, 1, 1, now(), now() FROM (%s) s",
+            base,
+            source,
+        )
+    )
+    return base
+
+
+def _reset_accounting_sequences(cr):
+    for table in (
+        "account_move",
+        "account_move_line",
+        "account_full_reconcile",
+        "account_partial_reconcile",
+    ):
+        _reset_sequence(cr, table)
+
+
 def _reset_sequence(cr, table):
     cr.execute(
         SQL(
@@ -425,15 +451,7 @@ def build(env, customers, invoices):
             amount_currency="s.amount",
         ),
     )
-    full_base = _next_id(cr, "account_full_reconcile")
-    cr.execute(
-        """
-        INSERT INTO account_full_reconcile (id, create_uid, write_uid,
-                                            create_date, write_date)
-        SELECT %s + n, 1, 1, now(), now() FROM bench_payment WHERE is_full
-        """,
-        [full_base],
-    )
+    full_base = _full_reconciles(cr, SQL("SELECT n FROM bench_payment WHERE is_full"))
     partial_base = _next_id(cr, "account_partial_reconcile")
     clone(
         cr,
@@ -476,13 +494,7 @@ def build(env, customers, invoices):
         """,
         {"full": full_base, "base": pay_line_base},
     )
-    for table in (
-        "account_move",
-        "account_move_line",
-        "account_full_reconcile",
-        "account_partial_reconcile",
-    ):
-        _reset_sequence(cr, table)
+    _reset_accounting_sequences(cr)
     _reverse_some(cr, tpl, today)
     _settle_invoice_states(cr, move_base, pay_move_base)
     _deals(cr, tpl, customers)
@@ -586,15 +598,7 @@ def _reverse_some(cr, tpl, today):
             price_total="s.amount",
         ),
     )
-    full_base = _next_id(cr, "account_full_reconcile")
-    cr.execute(
-        """
-        INSERT INTO account_full_reconcile (id, create_uid, write_uid,
-                                            create_date, write_date)
-        SELECT %s + n, 1, 1, now(), now() FROM bench_reversal
-        """,
-        [full_base],
-    )
+    full_base = _full_reconciles(cr, SQL("SELECT n FROM bench_reversal"))
     partial_base = _next_id(cr, "account_partial_reconcile")
     clone(
         cr,
@@ -622,13 +626,7 @@ def _reverse_some(cr, tpl, today):
         """,
         {"full": full_base, "base": line_base},
     )
-    for table in (
-        "account_move",
-        "account_move_line",
-        "account_full_reconcile",
-        "account_partial_reconcile",
-    ):
-        _reset_sequence(cr, table)
+    _reset_accounting_sequences(cr)
 
 
 def _settle_invoice_states(cr, first_invoice, first_payment):
