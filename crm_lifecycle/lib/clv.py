@@ -44,8 +44,12 @@ DAYS_PER_MONTH = 30
 
 # The optimiser works on log-parameters; bounding them keeps exp() finite
 # when the data barely identify a parameter (all the tail of the likelihood
-# beyond these bounds is numerically flat anyway).
-_LOG_PARAM_BOUND = 25.0
+# beyond these bounds is numerically flat anyway). Beyond about e^15 the
+# special functions lose so much precision that the likelihood turns into
+# rounding noise: L-BFGS-B then stops on a spurious "optimum" with a gradient
+# it cannot follow (seen with SciPy 1.17 when dropout is not identified and
+# BG/NBD's a and b run away together).
+_LOG_PARAM_BOUND = 15.0
 
 # The optimiser works on data rescaled so that the largest T (or the mean
 # spend) is of this order: the log-parameters all start at 0 (parameters 1),
