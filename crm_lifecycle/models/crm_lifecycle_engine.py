@@ -78,7 +78,7 @@ class CrmLifecycleEngine(models.AbstractModel):
         if not facts:
             return facts
         ids = list(facts)
-        self.env.flush_all()
+        self.env["res.partner"]._lifecycle_flush_inputs()
         today = fields.Date.context_today(self)
         since = today - timedelta(days=rules["extension_window_days"])
         cr = self.env.cr
@@ -341,14 +341,16 @@ class CrmLifecycleEngine(models.AbstractModel):
                 continue
             changes.setdefault((new, reason), []).append(partner.id)
         Partner = self.env["res.partner"]
+        backfill = []
         for (phase, reason), ids in changes.items():
             group = Partner.browse(ids)
             group_fresh = group & fresh
             if phase and group_fresh:
-                self._backfill(group_fresh, facts, phase, rules, reason)
+                backfill.append((group_fresh, phase, reason))
             rest = group - group_fresh if phase else group
             if rest:
                 rest._lifecycle_set_phase(phase, reason)
+        self._backfill(backfill, facts, rules)
         return sum(len(ids) for ids in changes.values())
 
     @api.model
@@ -366,78 +368,58 @@ class CrmLifecycleEngine(models.AbstractModel):
     @api.model
     def _write_profile(self, partners, facts):
         """First contact and first purchase dates, only where they changed,
-        in one UPDATE for the whole batch (they are not tracked)."""
-        rows = []
+        for the whole batch at once (they are not tracked)."""
+        changes = {}
         for partner in partners:
             fact = facts[partner.id]
-            contact = fact.first_contact.date() if fact.first_contact else None
-            purchase = fact.first_purchase or None
-            if (partner.lifecycle_first_contact_date or None) != contact or (
-                partner.lifecycle_first_purchase_date or None
-            ) != purchase:
-                rows.append(
-                    SQL("(%s, %s::date, %s::date)", partner.id, contact, purchase)
-                )
-        if not rows:
-            return
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE res_partner p
-                   SET lifecycle_first_contact_date = v.contact,
-                       lifecycle_first_purchase_date = v.purchase,
-                       lifecycle_days_to_first_purchase = COALESCE(
-                           GREATEST(v.purchase - v.contact, 0), 0)
-                  FROM (VALUES %s) AS v(id, contact, purchase)
-                 WHERE p.id = v.id
-                """,
-                SQL(", ").join(rows),
-            )
-        )
-        partners.invalidate_recordset(
-            [
-                "lifecycle_first_contact_date",
-                "lifecycle_first_purchase_date",
-                "lifecycle_days_to_first_purchase",
-            ]
-        )
+            contact = fact.first_contact.date() if fact.first_contact else False
+            purchase = fact.first_purchase or False
+            if (
+                partner.lifecycle_first_contact_date != contact
+                or partner.lifecycle_first_purchase_date != purchase
+            ):
+                changes[partner.id] = {
+                    "lifecycle_first_contact_date": contact,
+                    "lifecycle_first_purchase_date": purchase,
+                }
+        self.env["res.partner"]._lifecycle_bulk_update(changes)
 
     @api.model
-    def _backfill(self, partners, facts, phase, rules, reason):
+    def _backfill(self, groups, facts, rules):
         """Rebuild the history of partners seen for the first time from the
         dates of their deals and invoices, so that the funnel is true from
-        the day the module is installed."""
-        History = self.env["crm.lifecycle.phase.history"]
+        the day the module is installed.
+
+        :param groups: [(partners, phase, reason)], the phase each group of
+            fresh partners is in now and why
+        """
+        if not groups:
+            return
         now = fields.Datetime.now()
-        vals_list = []
-        for partner in partners:
-            starts = self._backfill_starts(facts[partner.id], phase, rules, now)
-            for index, (step, start) in enumerate(starts):
-                end = starts[index + 1][1] if index + 1 < len(starts) else False
-                vals_list.append(
-                    {
-                        "partner_id": partner.id,
-                        "phase": step,
-                        "date_start": start,
-                        "date_end": end,
-                        "reason": reason
-                        if not end
-                        else self.env._("Rebuilt from the customer's records"),
-                    }
-                )
-        History.create(vals_list)
-        since = {}
-        for vals in vals_list:
-            if not vals["date_end"]:
-                since.setdefault(vals["date_start"], []).append(vals["partner_id"])
-        for start, ids in since.items():
-            # A first phase is no news for the chatter: the history rows
-            # rebuilt above tell the story.
-            self.env["res.partner"].browse(ids)._lifecycle_write(
-                {"lifecycle_phase": phase, "lifecycle_phase_since": start},
-                reason,
-                track=False,
-            )
+        rebuilt = self.env._("Rebuilt from the customer's records")
+        vals_list, current = [], {}
+        for partners, phase, reason in groups:
+            for partner in partners:
+                starts = self._backfill_starts(facts[partner.id], phase, rules, now)
+                for index, (step, start) in enumerate(starts):
+                    end = starts[index + 1][1] if index + 1 < len(starts) else False
+                    vals_list.append(
+                        {
+                            "partner_id": partner.id,
+                            "phase": step,
+                            "date_start": start,
+                            "date_end": end,
+                            "reason": rebuilt if end else reason,
+                        }
+                    )
+                current[partner.id] = {
+                    "lifecycle_phase": phase,
+                    "lifecycle_phase_since": starts[-1][1],
+                }
+        self.env["crm.lifecycle.phase.history"].create(vals_list)
+        # A first phase is no news for the chatter (the history rows rebuilt
+        # above tell the story): partners and contacts in one UPDATE.
+        self.env["res.partner"]._lifecycle_bulk_update(current, contacts=True)
 
     @api.model
     def _backfill_starts(self, fact, phase, rules, now):

@@ -10,6 +10,9 @@ from odoo.tools import SQL, float_is_zero, float_round
 _logger = logging.getLogger(__name__)
 
 POINTS_DIGITS = 2
+# What moving a partner to another tier writes through the ORM (tracked);
+# the other tier figures are written in bulk.
+TIER_MOVE_FIELDS = {"loyalty_tier_id", "loyalty_tier_since"}
 
 
 class CrmLifecycleLoyaltyEngine(models.AbstractModel):
@@ -71,7 +74,7 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
         payments, a foreign currency), the base from the company-currency
         amounts, restricted to the earning categories when there are some.
         """
-        self.env.flush_all()
+        self.env["res.partner"]._lifecycle_flush_inputs()
         self.env.cr.execute(
             SQL(
                 """
@@ -397,29 +400,45 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
         }
         values = self._read_tier_values(company_by_partner, programs)
         today = fields.Date.context_today(self)
+        tiers_by_company = defaultdict(lambda: Tier)
+        for tier in tiers:
+            tiers_by_company[tier.company_id.id] |= tier
+        figures, moves = {}, defaultdict(list)
         for partner in partners:
             company = companies.browse(company_by_partner.get(partner.id))
             vals = self._tier_vals(
-                partner,
-                company,
-                tiers.filtered(lambda t, c=company: t.company_id == c),
-                values[partner.id],
-                today,
+                partner, company, tiers_by_company[company.id], values[partner.id], today
             )
-            vals = {
+            changed = {
                 name: value
                 for name, value in vals.items()
                 if self._current_value(partner, name) != value
             }
-            if not vals:
+            if changed.keys() - TIER_MOVE_FIELDS:
+                figures[partner.id] = {
+                    name: vals[name] for name in vals.keys() - TIER_MOVE_FIELDS
+                }
+            if "loyalty_tier_id" not in changed:
                 continue
-            old_tier = partner.loyalty_tier_id
-            if "loyalty_tier_id" in vals:
-                new_tier = Tier.browse(vals["loyalty_tier_id"])
-                vals.update(self._pricelist_vals(partner, company, old_tier, new_tier))
-            partner.with_context(crm_lifecycle_engine=True).write(vals)
-            if "loyalty_tier_id" in vals and company.lifecycle_loyalty_tier_mail:
-                self._send_tier_mail(partner)
+            move = {name: changed[name] for name in changed.keys() & TIER_MOVE_FIELDS}
+            move.update(
+                self._pricelist_vals(
+                    partner,
+                    company,
+                    partner.loyalty_tier_id,
+                    Tier.browse(move["loyalty_tier_id"]),
+                )
+            )
+            moves[(company, tuple(sorted(move.items())))].append(partner.id)
+        # The figures nobody tracks set in bulk, the tier moves (tracked,
+        # maybe mailed) in one write per tier and company.
+        self.env["res.partner"]._lifecycle_bulk_update(figures)
+        for (company, move), ids in moves.items():
+            moved = partners.browse(ids).with_context(crm_lifecycle_engine=True)
+            moved.write(dict(move))
+            if company.lifecycle_loyalty_tier_mail:
+                for partner in moved:
+                    self._send_tier_mail(partner)
 
     @api.model
     def _current_value(self, record, name):

@@ -216,7 +216,7 @@ class CrmLifecyclePaymentInstallment(models.Model):
         today = today or self._today()
         since = today - relativedelta(months=12)
         before = since - relativedelta(months=12)
-        self.env.flush_all()
+        self.env["res.partner"]._lifecycle_flush_inputs()
         self.env.cr.execute(
             SQL(
                 """

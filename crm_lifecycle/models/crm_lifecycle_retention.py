@@ -208,7 +208,7 @@ class CrmLifecycleRetention(models.AbstractModel):
         """{partner_id: row dict} for these customers of ``company``, read
         for them alone and scored with the quintile boundaries of the
         company's fit of the day."""
-        self.env.flush_all()
+        self.env["res.partner"]._lifecycle_flush_inputs()
         self.env.cr.execute(self._stats_sql(company, today, window_days, partner_ids))
         rows = {row["partner_id"]: row for row in self.env.cr.dictfetchall()}
         bounds = fit.rfm_thresholds or {}
@@ -473,45 +473,6 @@ class CrmLifecycleRetention(models.AbstractModel):
         return result
 
     @api.model
-    def _write_company_values(self, company, values_by_partner, columns):
-        """One UPDATE for the batch: each company-dependent column gets the
-        company's value merged into its jsonb."""
-        if not values_by_partner:
-            return
-        key = str(company.id)
-        names = [name for name, _type in columns]
-        rows = SQL(", ").join(
-            SQL(
-                "(%s, %s)",
-                pid,
-                SQL(", ").join(
-                    SQL("%s::%s", values.get(name), SQL(sql_type))
-                    for name, sql_type in columns
-                ),
-            )
-            for pid, values in values_by_partner.items()
-        )
-        assignments = SQL(", ").join(
-            SQL(
-                "%(col)s = COALESCE(p.%(col)s, '{}'::jsonb)"
-                " || jsonb_build_object(%(key)s, v.%(col)s)",
-                col=SQL.identifier(name),
-                key=key,
-            )
-            for name in names
-        )
-        self.env.cr.execute(
-            SQL(
-                "UPDATE res_partner p SET %s FROM (VALUES %s) AS v(id, %s)"
-                " WHERE p.id = v.id",
-                assignments,
-                rows,
-                SQL(", ").join(SQL.identifier(name) for name in names),
-            )
-        )
-        self.env["res.partner"].invalidate_model(names)
-
-    @api.model
     def _score_batch(self, company, fit, partner_ids, today, settings):
         """Score these customers of ``company`` and remind their salespeople
         when they are overdue; customers without purchases lose their
@@ -523,7 +484,9 @@ class CrmLifecycleRetention(models.AbstractModel):
         empty = dict.fromkeys((name for name, _type in SCORE_COLUMNS), None)
         for pid in partner_ids:
             values.setdefault(pid, empty)
-        self._write_company_values(company, values, SCORE_COLUMNS)
+        self.env["res.partner"]._lifecycle_bulk_update(
+            values, company=company, fnames=[name for name, _type in SCORE_COLUMNS]
+        )
         self._remind(company, values, today, settings)
         if settings["rfm_segment_tags"]:
             self._tag_segments(values)
@@ -611,8 +574,7 @@ class CrmLifecycleRetention(models.AbstractModel):
                 for partner in partners
             ]
         )
-        self._write_company_values(
-            company,
+        self.env["res.partner"]._lifecycle_bulk_update(
             {
                 partner.id: {
                     "retention_reminder_date": values_by_partner[partner.id][
@@ -621,7 +583,7 @@ class CrmLifecycleRetention(models.AbstractModel):
                 }
                 for partner in partners
             },
-            (("retention_reminder_date", "date"),),
+            company=company,
         )
         if settings["reminder_email"]:
             self._send_reminder_mails(partners)
@@ -732,6 +694,7 @@ class CrmLifecycleRetention(models.AbstractModel):
 
     @api.model
     def _remaining(self, today):
+        self.env.flush_all()
         remaining = 0
         for company in self.env["res.company"].search([], order="id"):
             if not self._latest_fit(company, today):
@@ -763,8 +726,14 @@ class CrmLifecycleRetention(models.AbstractModel):
 
     @api.model
     def _score_batch_safe(self, company, fit, ids, today, settings):
+        # Done for today, scored or skipped: a bad customer is not retried
+        # until tomorrow. Set first, so that the rows are written once, with
+        # their scores.
+        Partner = self.env["res.partner"]
+        done = {pid: {"retention_score_date": today} for pid in ids}
         try:
             with self.env.cr.savepoint():
+                Partner._lifecycle_bulk_update(done, company=company)
                 self._score_batch(company, fit, ids, today, settings)
         except Exception:
             _logger.exception("Retention batch failed, retrying one by one")
@@ -778,13 +747,7 @@ class CrmLifecycleRetention(models.AbstractModel):
                         pid,
                         company.id,
                     )
-        # Done for today, scored or skipped: a bad customer is not retried
-        # until tomorrow.
-        self._write_company_values(
-            company,
-            {pid: {"retention_score_date": today} for pid in ids},
-            (("retention_score_date", "date"),),
-        )
+            Partner._lifecycle_bulk_update(done, company=company)
 
     @api.model
     def _refresh_age_bands_daily(self, today):

@@ -14,6 +14,16 @@ LIFECYCLE_SYNCED_FIELDS = {
     "lifecycle_phase_locked",
 }
 PENDING_KEY = "crm_lifecycle.pending_partner_ids"
+# The partner fields the set-based reads of the recompute look at.
+PARTNER_INPUT_FIELDS = [
+    "active",
+    "commercial_partner_id",
+    "company_id",
+    "create_date",
+    "parent_id",
+    "supplier_rank",
+    "user_id",
+]
 
 
 class ResPartner(models.Model):
@@ -295,15 +305,12 @@ class ResPartner(models.Model):
             vals["lifecycle_phase_locked"] = lock
         self._lifecycle_write(vals, reason)
 
-    def _lifecycle_write(self, vals, reason, track=True):
+    def _lifecycle_write(self, vals, reason):
         """Write lifecycle fields on these commercial partners, the reason in
         their chatter, and the same values on all their contacts in one more
         write (Odoo's own sync goes partner by partner)."""
         context = {"crm_lifecycle_engine": True, "crm_lifecycle_children_synced": True}
-        if track:
-            self._track_set_log_message(reason)
-        else:
-            context["tracking_disable"] = True
+        self._track_set_log_message(reason)
         self.with_context(**context).write(vals)
         synced = {key: vals[key] for key in vals.keys() & LIFECYCLE_SYNCED_FIELDS}
         contacts = self.search(
@@ -311,6 +318,69 @@ class ResPartner(models.Model):
         )
         if synced and contacts:
             contacts.with_context(**context, mail_notrack=True).write(synced)
+
+    @api.model
+    def _lifecycle_flush_inputs(self):
+        """Flush what the set-based reads of the recompute may see: every
+        pending change but the figures set by _lifecycle_bulk_update, which
+        are written once, with the rest of the batch, at its end."""
+        for model_name in {
+            field.model_name for field in self.env.cache.get_dirty_fields()
+        }:
+            if model_name == self._name:
+                # Written by then unless something else changed on a partner.
+                self.flush_model(PARTNER_INPUT_FIELDS)
+            else:
+                self.env[model_name].flush_model()
+
+    @api.model
+    def _lifecycle_bulk_update(
+        self, values_by_id, company=None, contacts=False, fnames=None
+    ):
+        """Set figures the module derives (nobody tracks or edits them) on
+        many partners, each with its own values, as Odoo's own Field.write
+        does (dirty values in the cache, dependents marked), without
+        write()'s per-record tracking, commercial sync and overrides: the
+        ORM then flushes them, with whatever else changed on the same rows,
+        in one UPDATE per batch of rows.
+
+        :param values_by_id: {partner_id: {field name: value}}
+        :param company: for company-dependent fields, the company whose value
+            is set
+        :param contacts: also set the values on the partners' contacts
+        :param fnames: the fields set (default: the keys of the first
+            partner's values); a missing value is set empty
+        """
+        if not values_by_id:
+            return
+        names = sorted(fnames or next(iter(values_by_id.values())))
+        if contacts:
+            self.env.cr.execute(
+                SQL(
+                    "SELECT id, commercial_partner_id FROM res_partner"
+                    " WHERE commercial_partner_id = ANY(%s)"
+                    " AND id != commercial_partner_id",
+                    list(values_by_id),
+                )
+            )
+            values_by_id = dict(values_by_id)
+            for contact_id, commercial_id in self.env.cr.fetchall():
+                values_by_id[contact_id] = values_by_id[commercial_id]
+        records = self.browse(list(values_by_id))
+        if company:
+            records = records.with_company(company)
+        for name in names:
+            field = self._fields[name]
+            self.env.cache.update(
+                records,
+                field,
+                [
+                    field.convert_to_cache(values.get(name, False), records)
+                    for values in values_by_id.values()
+                ],
+                dirty=True,
+            )
+        records.modified(names)
 
     def _lifecycle_recompute(self):
         """Apply the automatic rules to these partners now."""
@@ -367,8 +437,13 @@ class ResPartner(models.Model):
         self.env.cr.execute(SQL("%s ORDER BY id LIMIT %s", query, batch_size))
         ids = [pid for (pid,) in self.env.cr.fetchall()]
         partners = self.sudo().browse(ids)
+        # Done for today, recomputed or skipped: a bad partner is not retried
+        # until tomorrow. Set first, so that the rows are written once, with
+        # the batch's figures.
+        done = {pid: {"lifecycle_recompute_date": today} for pid in ids}
         try:
             with self.env.cr.savepoint():
+                self._lifecycle_bulk_update(done)
                 partners._lifecycle_recompute()
         except Exception:
             _logger.exception("Lifecycle batch failed, retrying one by one")
@@ -380,15 +455,8 @@ class ResPartner(models.Model):
                     _logger.exception(
                         "Lifecycle recompute failed for partner %s", partner.id
                     )
-        self.env.cr.execute(
-            SQL(
-                "UPDATE res_partner SET lifecycle_recompute_date = %s"
-                " WHERE id = ANY(%s)",
-                today,
-                ids,
-            )
-        )
-        self.invalidate_model(["lifecycle_recompute_date"])
+            self._lifecycle_bulk_update(done)
+        self.env.flush_all()
         self.env.cr.execute(SQL("SELECT COUNT(*) FROM (%s) todo", query))
         remaining = self.env.cr.fetchone()[0]
         self.env["ir.cron"]._notify_progress(done=len(ids), remaining=remaining)

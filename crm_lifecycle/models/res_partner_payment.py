@@ -203,17 +203,18 @@ class ResPartner(models.Model):
             )
 
     def _payment_write_company(self, partners, company, figures, thresholds):
+        """Only the partners whose figures changed, in one UPDATE: the
+        figures are derived, never tracked nor edited."""
         fnames = list(self._payment_values(None, thresholds))
+        partners.fetch(fnames)
         changes = {}
         for partner in partners:
             vals = self._payment_values(
                 figures.get((partner.id, company.id)), thresholds
             )
-            current = {fname: partner[fname] for fname in fnames}
-            if current != vals:
-                changes.setdefault(tuple(vals.items()), []).append(partner.id)
-        for vals, ids in changes.items():
-            partners.browse(ids).write(dict(vals))
+            if any(partner[fname] != vals[fname] for fname in fnames):
+                changes[partner.id] = vals
+        self._lifecycle_bulk_update(changes, company=company)
 
     @api.model
     def _payment_values(self, figures, thresholds):
