@@ -407,7 +407,11 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
         for partner in partners:
             company = companies.browse(company_by_partner.get(partner.id))
             vals = self._tier_vals(
-                partner, company, tiers_by_company[company.id], values[partner.id], today
+                partner,
+                company,
+                tiers_by_company[company.id],
+                values[partner.id],
+                today,
             )
             changed = {
                 name: value
