@@ -72,11 +72,18 @@ def _env(cr):
 
 def reset_payment_outputs(cr):
     """Empty the payment figures of every partner in every company."""
+    _reset_columns(cr, PAYMENT_COLUMNS)
+
+
+def _reset_columns(cr, names):
+    """NULL these columns of res_partner, in the rows that hold a value only
+    (rewriting every row would bloat the table the measures then read)."""
     cr.execute(
         SQL(
-            "UPDATE res_partner SET %s",
-            SQL(", ").join(
-                SQL("%s = NULL", SQL.identifier(name)) for name in PAYMENT_COLUMNS
+            "UPDATE res_partner SET %s WHERE %s",
+            SQL(", ").join(SQL("%s = NULL", SQL.identifier(name)) for name in names),
+            SQL(" OR ").join(
+                SQL("%s IS NOT NULL", SQL.identifier(name)) for name in names
             ),
         )
     )
@@ -269,17 +276,15 @@ def floor_payment(cr, today=None):
 def reset_retention_outputs(cr):
     """Empty every retention score of every partner in every company, and
     the model fits."""
-    cr.execute(
-        SQL(
-            "UPDATE res_partner SET %s",
-            SQL(", ").join(
-                SQL("%s = NULL", SQL.identifier(name))
-                for name, _type in (
-                    *RETENTION_COLUMNS,
-                    ("retention_reminder_date", "date"),
-                )
-            ),
-        )
+    _reset_columns(
+        cr,
+        [
+            name
+            for name, _type in (
+                *RETENTION_COLUMNS,
+                ("retention_reminder_date", "date"),
+            )
+        ],
     )
     cr.execute("DELETE FROM crm_lifecycle_clv_fit")
 
