@@ -1,6 +1,7 @@
 import math
+from datetime import timedelta
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
@@ -39,11 +40,67 @@ class TestBenchmarkFloor(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         data.build(cls.env, customers=40, invoices=240)
+        cls._second_company()
         cls.env.flush_all()
         cls.partners = cls.env["res.partner"].search([], order="id")
         cls.partners = cls.partners.filtered(lambda p: p.commercial_partner_id == p)
         cls.companies = cls.env["res.company"].search([], order="id")
         cls.today = fields.Date.context_today(cls.env["res.partner"])
+
+    @classmethod
+    def _second_company(cls):
+        """A second company where a few bench customers buy too: too few
+        for the CLV model, some paid late, some overdue, so that every
+        per-company path (jsonb keys, fits, scores) is exercised."""
+        company = cls.env["res.company"].create({"name": "Floor Company 2"})
+        cls.env["account.chart.template"].try_loading(
+            "generic_coa", company=company, install_demo=False
+        )
+        customers = cls.env["res.partner"].search(
+            [("name", "=like", "Bench Customer %")], order="id", limit=4
+        )
+        today = fields.Date.context_today(cls.env["res.partner"])
+        env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        invoices = (
+            env["account.move"]
+            .with_company(company)
+            .create(
+                [
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": partner.id,
+                        "invoice_date": today - timedelta(days=days),
+                        "date": today - timedelta(days=days),
+                        "invoice_date_due": today - timedelta(days=days - 30),
+                        "invoice_line_ids": [
+                            Command.create(
+                                {
+                                    "name": "Floor service",
+                                    "quantity": 1.0,
+                                    "price_unit": 100.0 + 37.5 * index,
+                                    "tax_ids": [Command.clear()],
+                                }
+                            )
+                        ],
+                    }
+                    for index, (partner, days) in enumerate(
+                        (partner, days)
+                        for partner in customers
+                        for days in (20, 90, 200, 450)
+                    )
+                ]
+            )
+        )
+        invoices.action_post()
+        # Paid: on time, late, and before the last 12 months.
+        for invoice, late in zip(
+            invoices[1::2], (0, 25, 10, 60, 5, 40, 0, 90), strict=True
+        ):
+            env["account.payment.register"].with_company(company).with_context(
+                active_model="account.move", active_ids=invoice.ids
+            ).create(
+                {"payment_date": invoice.invoice_date_due + timedelta(days=late)}
+            )._create_payments()
 
     # ------------------------------------------------------------
     # Helpers
@@ -132,6 +189,13 @@ class TestBenchmarkFloor(TransactionCase):
         self.assertTrue(any(v["payment_trend"] for v in graded))
         self.assertTrue(any(v["payment_overdue_amount"] for v in graded))
         self.assertTrue(any(v["payment_avg_days_to_pay"] for v in graded))
+        self.assertTrue(
+            any(
+                key[1] != self.env.company.id
+                for key, v in by_module.items()
+                if v["payment_grade"]
+            )
+        )
 
         floor_outputs.reset_payment_outputs(self.env.cr)
         self.env.invalidate_all()
@@ -170,10 +234,19 @@ class TestBenchmarkFloor(TransactionCase):
         self.assertEqual(set(fits_module), set(self.companies.ids))
         fit = fits_module[self.env.company.id]
         self.assertEqual(fit["state"], "ok", fit["message"])
+        self.assertEqual(
+            {fit["state"] for fit in fits_module.values()}, {"ok", "insufficient"}
+        )
         scored = [v for v in by_module.values() if v["rfm_segment"]]
         self.assertGreater(len(scored), 20)
         self.assertGreater(len({v["rfm_segment"] for v in scored}), 3)
-        self.assertTrue(all(v["clv_scored"] for v in scored))
+        self.assertTrue(
+            all(
+                v["clv_scored"] == (key[1] == self.env.company.id)
+                for key, v in by_module.items()
+                if v["rfm_segment"]
+            )
+        )
         self.assertTrue(all(v["retention_score_date"] == self.today for v in scored))
         self.assertFalse(
             self.env["mail.activity"].search_count(
