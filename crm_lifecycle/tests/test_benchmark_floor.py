@@ -178,6 +178,10 @@ class TestBenchmarkFloor(TransactionCase):
 
     def test_payment_floor_writes_what_the_module_writes(self):
         Partner = self.env["res.partner"].with_context(tracking_disable=True)
+        # Thresholds of Settings, not the defaults: both sides must read them.
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("crm_lifecycle.payment_grade_b_ratio", "80")
+        params.set_param("crm_lifecycle.payment_grade_e_days", "60")
         floor_outputs.reset_payment_outputs(self.env.cr)
         self.env.invalidate_all()
         Partner._lifecycle_recompute_all()
