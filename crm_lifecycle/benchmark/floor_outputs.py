@@ -11,7 +11,11 @@ module reads) aggregated per partner and company, grades and trend computed
 in SQL from the thresholds of ir.config_parameter (the module's defaults
 where unset or invalid), written by one UPDATE of res_partner in the jsonb
 shape Odoo's ``_write_multi`` gives company-dependent columns (a company key
-only where the value differs from the field's fallback).
+only where the value differs from the field's fallback: NULL for selections,
+0 for numbers), and only in the rows whose value changes, as the module
+writes only what changed. A threshold that is not a plain non-negative
+decimal number falls back to its default (the module also accepts forms
+such as ``1e2``, and logs a warning where the floor is silent).
 
 Retention (``floor_retention``): what ``crm.lifecycle.retention._run_all``
 writes for every company: per company one aggregate read of the RFM stats
@@ -19,7 +23,13 @@ ranked into quintiles, the same BG/NBD + Gamma-Gamma fit by lib.clv (numeric
 work both must do), one INSERT of the crm.lifecycle.clv.fit row, the scores
 computed vectorised with numpy, and one UPDATE of res_partner with every
 customer's scores and scoring date (customers without purchases get their
-scores cleared, as in the module).
+scores cleared, as in the module). The stats read is the module's own
+``_stats_sql`` ranked by its ``_quintile_sql`` (the module reads the stats a
+second time per scoring batch and scores them from the fit's quintile
+boundaries, which give back the same scores). Amounts are read as float8 and
+subtracted as floats, as the module gets them from Odoo's cursor: the fit is
+sensitive to the last bit of its inputs, and the floor must fit the very
+same sample to write the same scores.
 
 Left out of the retention floor, with the reason:
 
@@ -45,8 +55,7 @@ from ..lib import clv
 from ..models.crm_lifecycle_retention import SCORE_COLUMNS, SEGMENT_GRID
 from ..models.res_partner_payment import PAYMENT_GRADE_DEFAULTS
 
-# The nine payment columns, with their JSON fallback (what Odoo leaves out
-# of the jsonb): NULL for selections, 0 for numbers.
+# The nine company-dependent payment columns of res_partner.
 PAYMENT_COLUMNS = (
     "payment_grade",
     "payment_grade_previous",
