@@ -23,7 +23,10 @@ ranked into quintiles, the same BG/NBD + Gamma-Gamma fit by lib.clv (numeric
 work both must do), one INSERT of the crm.lifecycle.clv.fit row, the scores
 computed vectorised with numpy, and one UPDATE of res_partner with every
 customer's scores and scoring date (customers without purchases get their
-scores cleared, as in the module). The stats read is the module's own
+scores cleared, as in the module), in the shape of the ORM flush the module
+goes through: floats rounded to their field's digits, no key for a fallback
+value, write_uid and write_date set (the payment UPDATE sets them too). The
+stats read is the module's own
 ``_stats_sql`` ranked by its ``_quintile_sql`` (the module reads the stats a
 second time per scoring batch and scores them from the fit's quintile
 boundaries, which give back the same scores). Amounts are read as float8 and
@@ -49,7 +52,7 @@ from dateutil.relativedelta import relativedelta
 from psycopg2.extras import Json
 
 from odoo import SUPERUSER_ID, api, fields
-from odoo.tools import SQL
+from odoo.tools import SQL, float_round
 
 from ..lib import clv
 from ..models.crm_lifecycle_retention import SCORE_COLUMNS, SEGMENT_GRID
@@ -249,7 +252,8 @@ def payment_floor_sql(env, today=None):
              WHERE cp.active AND cp.id = cp.commercial_partner_id
              GROUP BY cp.id
         )
-        UPDATE res_partner p SET %(assignments)s
+        UPDATE res_partner p SET %(assignments)s,
+               write_uid = %(uid)s, write_date = now() AT TIME ZONE 'UTC'
           FROM n
          WHERE p.id = n.id AND (%(changed)s)
         """,
@@ -266,6 +270,7 @@ def payment_floor_sql(env, today=None):
         aggregates=aggregates,
         assignments=assignments,
         changed=changed,
+        uid=SUPERUSER_ID,
     )
 
 
@@ -576,16 +581,82 @@ def _scores(stats, arrays, fit, settings):
     }
 
 
-def _write_scores(cr, company, partner_ids, scores, today):
+# JSON value of each column type that Odoo leaves out of a company-dependent
+# jsonb (the field's fallback without ir.default), and the SQL that turns an
+# empty value into it, as the ORM converts None before writing.
+_FALLBACKS = {
+    "int4": ("0", "COALESCE(%s, 0)"),
+    "float8": ("0", "COALESCE(%s, 0)"),
+    "bool": ("false", "COALESCE(%s, false)"),
+    "varchar": ("null", "%s"),
+    "date": ("null", "%s"),
+}
+
+
+def _stored_scores(env, scores):
+    """The scores as the ORM stores them: floats rounded to their field's
+    digits (Float.convert_to_cache)."""
+    fields_ = env["res.partner"]._fields
+    stored = dict(scores)
+    for name, sql_type in SCORE_COLUMNS:
+        digits = fields_[name].get_digits(env) if sql_type == "float8" else None
+        if digits:
+            stored[name] = [
+                None
+                if value is None
+                else float_round(value, precision_digits=digits[1])
+                for value in scores[name]
+            ]
+    return stored
+
+
+def _company_value_sql(name, sql_type, key, value, company_keys):
+    """The new jsonb of company-dependent column ``name``: the company's
+    ``value`` merged in, then every key holding the fallback, or of no
+    company, left out (NULL when none is left), as Odoo's ``_write_multi``."""
+    fallback, empty = _FALLBACKS[sql_type]
+    return SQL(
+        """(SELECT jsonb_object_agg(d.key, d.value)
+              FROM jsonb_each(COALESCE(p.%(col)s, '{}'::jsonb)
+                              || jsonb_build_object(%(key)s, %(value)s)) d
+             WHERE d.value <> %(fallback)s::jsonb
+               AND d.key = ANY(%(company_keys)s))""",
+        col=SQL.identifier(name),
+        key=key,
+        value=SQL(empty, value),
+        fallback=fallback,
+        company_keys=company_keys,
+    )
+
+
+def _write_scores(env, company, partner_ids, scores, today):
     """One UPDATE of res_partner: the company's scores and scoring date of
     every customer to score, cleared for those without purchases (the
     module's todo set: a posted customer invoice or credit note in the
-    company, or a segment to clear)."""
+    company, or a segment to clear), in the jsonb shape of Odoo's flush."""
+    cr = env.cr
     key = str(company.id)
+    company_keys = [str(cid) for cid in env["res.company"].search([]).ids]
     names = [name for name, _type in SCORE_COLUMNS]
+    scores = _stored_scores(env, scores)
     arrays = SQL(", ").join(
         SQL("%s::%s[]", list(scores[name]), SQL(sql_type))
         for name, sql_type in SCORE_COLUMNS
+    )
+    assignments = SQL(", ").join(
+        SQL(
+            "%s = %s",
+            SQL.identifier(name),
+            _company_value_sql(
+                name,
+                sql_type,
+                key,
+                SQL("s.%s", SQL.identifier(name)),
+                company_keys,
+            ),
+        )
+        for name, sql_type in RETENTION_COLUMNS
+        if name != "retention_score_date"
     )
     cr.execute(
         SQL(
@@ -595,8 +666,8 @@ def _write_scores(cr, company, partner_ids, scores, today):
                     AS s(partner_id, %(names)s)
             )
             UPDATE res_partner p SET %(assignments)s,
-                   retention_score_date = COALESCE(p.retention_score_date,
-                       '{}'::jsonb) || jsonb_build_object(%(key)s, %(today)s::date)
+                   retention_score_date = %(score_date)s,
+                   write_uid = %(uid)s, write_date = now() AT TIME ZONE 'UTC'
               FROM res_partner c
               LEFT JOIN s ON s.partner_id = c.id
              WHERE p.id = c.id
@@ -614,17 +685,16 @@ def _write_scores(cr, company, partner_ids, scores, today):
             ids=list(partner_ids),
             arrays=arrays,
             names=SQL(", ").join(SQL.identifier(name) for name in names),
-            assignments=SQL(", ").join(
-                SQL(
-                    "%(col)s = COALESCE(p.%(col)s, '{}'::jsonb)"
-                    " || jsonb_build_object(%(key)s, s.%(col)s)",
-                    col=SQL.identifier(name),
-                    key=key,
-                )
-                for name in names
+            assignments=assignments,
+            score_date=_company_value_sql(
+                "retention_score_date",
+                "date",
+                key,
+                SQL("%s::date", today),
+                company_keys,
             ),
+            uid=SUPERUSER_ID,
             key=key,
-            today=today,
             company=company.id,
         )
     )
@@ -659,7 +729,7 @@ def floor_retention(env, today=None):
         _insert_fit(env.cr, fit)
         scores = _scores(stats, arrays, fit, settings)
         written[company.id] = _write_scores(
-            env.cr, company, stats["partner_id"], scores, today
+            env, company, stats["partner_id"], scores, today
         )
     env["res.partner"].invalidate_model([name for name, _type in RETENTION_COLUMNS])
     env["crm.lifecycle.clv.fit"].invalidate_model()
