@@ -629,14 +629,13 @@ def _company_value_sql(name, sql_type, key, value, company_keys):
     )
 
 
-def _write_scores(env, company, partner_ids, scores, today):
+def _write_scores(env, company, company_keys, partner_ids, scores, today):
     """One UPDATE of res_partner: the company's scores and scoring date of
     every customer to score, cleared for those without purchases (the
     module's todo set: a posted customer invoice or credit note in the
     company, or a segment to clear), in the jsonb shape of Odoo's flush."""
     cr = env.cr
     key = str(company.id)
-    company_keys = [str(cid) for cid in env["res.company"].search([]).ids]
     names = [name for name, _type in SCORE_COLUMNS]
     scores = _stored_scores(env, scores)
     arrays = SQL(", ").join(
@@ -713,7 +712,9 @@ def floor_retention(env, today=None):
     window_days = settings["rfm_window_days"]
     env.flush_all()
     written = {}
-    for company in env["res.company"].search([], order="id"):
+    companies = env["res.company"].search([], order="id")
+    company_keys = [str(cid) for cid in companies.ids]
+    for company in companies:
         stats = _read_company_stats(env, company, today, window_days)
         arrays = _summary_arrays(stats)
         frequency = arrays[0]
@@ -729,7 +730,7 @@ def floor_retention(env, today=None):
         _insert_fit(env.cr, fit)
         scores = _scores(stats, arrays, fit, settings)
         written[company.id] = _write_scores(
-            env, company, stats["partner_id"], scores, today
+            env, company, company_keys, stats["partner_id"], scores, today
         )
     env["res.partner"].invalidate_model([name for name, _type in RETENTION_COLUMNS])
     env["crm.lifecycle.clv.fit"].invalidate_model()
