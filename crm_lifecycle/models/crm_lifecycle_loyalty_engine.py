@@ -317,7 +317,8 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
                 SELECT c.partner_id, SUM(COALESCE(h.issued, 0) - COALESCE(h.used, 0))
                   FROM loyalty_history h
                   JOIN loyalty_card c ON c.id = h.card_id
-                 WHERE (c.partner_id, c.program_id) IN (
+                 WHERE c.partner_id = ANY(%(partners)s)
+                   AND (c.partner_id, c.program_id) IN (
                         SELECT * FROM unnest(%(partners)s::int[], %(programs)s::int[]))
                    AND h.lifecycle_kind IN ('earn', 'take_back')
                    AND h.lifecycle_date > %(since)s
@@ -345,7 +346,10 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
                                     THEN apr.credit_move_id
                                     ELSE apr.debit_move_id END
                   JOIN account_move other ON other.id = ol.move_id
-                 WHERE (inv.commercial_partner_id, inv.company_id) IN (
+                 -- = ANY first: the planner then reads the partners'
+                 -- invoices by index instead of hashing all of them.
+                 WHERE inv.commercial_partner_id = ANY(%(partners)s)
+                   AND (inv.commercial_partner_id, inv.company_id) IN (
                         SELECT * FROM unnest(%(partners)s::int[], %(companies)s::int[]))
                    AND inv.move_type IN ('out_invoice', 'out_refund')
                    AND inv.state = 'posted'
