@@ -98,7 +98,11 @@ def reset_loyalty_outputs(cr):
     own history gives (nothing where it has none), and no partner has a
     loyalty company, tier or next tier.
 
-    Tier pricelists are not given back (the benchmark's tiers have none)."""
+    Statements: five (two deletes, three bulk updates). Tier pricelists are
+    not given back (the benchmark's tiers have none), and the chatter the
+    module's recompute may have posted (tracking of the tier and of the card
+    balance, unless tracking is disabled) is left in place: neither is read
+    by a recompute."""
     card_max, history_max = read_baseline(cr)
     programs = SQL(
         "SELECT lifecycle_loyalty_program_id FROM res_company"
@@ -181,6 +185,13 @@ def floor_loyalty(cr, today=None):
     the fewest statements: one aggregate read of the invoice points (into a
     temporary table), then one write per output table (card balances,
     new cards, history lines, awarded counters, partner tiers).
+
+    Statements: two checks of the configuration, the read of the invoice
+    points into a temporary table (and its drop), then one write per output:
+    card balances (existing cards), new cards (with their balance), history
+    lines, awarded counters, and one statement that reads the partners'
+    companies, points (and amounts, for amount tiers only) and writes their
+    tier fields.
 
     ``today``: the module's day (its user's ``context_today``); the UTC date
     by default."""
