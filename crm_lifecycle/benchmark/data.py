@@ -503,7 +503,7 @@ def build(env, customers, invoices):
     _deals(cr, tpl, customers)
     program = _loyalty_program(env, tpl)
     _loyalty_members(env, tpl, program, today)
-    _survey_answers(env, tpl)
+    _survey_answers(env, tpl, customers)
     env.invalidate_all()
     _logger.info(
         "built %s customers, %s invoices in %.1fs",
@@ -925,7 +925,7 @@ SURVEY_TEMPLATES = [
 SURVEY_SHARE = 0.2
 
 
-def _survey_answers(env, tpl):
+def _survey_answers(env, tpl, customers):
     """20 % of the customers answered the module's satisfaction survey once,
     at some time over the last year: half promoters, a fifth detractors.
 
@@ -966,9 +966,14 @@ def _survey_answers(env, tpl):
                    - (random() * 365 * 86400 || ' seconds')::interval AS answered,
                random() AS nps_draw, random() AS csat_draw
           FROM bench_customer c
-         WHERE random() < %(share)s
+         WHERE c.n IN (SELECT n FROM bench_customer ORDER BY random()
+                        LIMIT round(%(count)s * %(share)s))
         """,
-        {"base": _next_id(cr, "survey_user_input") - 1, "share": SURVEY_SHARE},
+        {
+            "base": _next_id(cr, "survey_user_input") - 1,
+            "count": customers,
+            "share": SURVEY_SHARE,
+        },
     )
     low = 0.0
     for index, (share, nps, csat, _comment) in enumerate(SURVEY_TEMPLATES):
