@@ -20,8 +20,11 @@ grace periods of partners already in a tier are not reproduced). Left out,
 because the benchmark's configuration does not trigger them: earning product
 categories (``NotImplementedError`` if a company has some), tier pricelists
 and tier e-mails, the chatter (tracking of the card balance and of the
-tier), the write dates of the updated records, and the points expiry (its
-own scheduled action, not part of the recompute).
+tier), and the points expiry (its own scheduled action, not part of the
+recompute). Like the ORM's flush, the updates of cards and partners set
+``write_uid`` (the superuser, as the benchmark runs) and ``write_date``;
+the awarded counters are written by raw SQL in the module too, without
+them.
 
 Rounding follows the module's: the points are computed in double precision,
 as Python does, and rounded with ``odoo.tools.float_round``'s half-up rule
@@ -270,7 +273,9 @@ def _settle_points(cr, today):
     cr.execute(
         SQL(
             """
-            UPDATE loyalty_card c SET points = %(points)s
+            UPDATE loyalty_card c
+               SET points = %(points)s, write_uid = 1,
+                   write_date = now() AT TIME ZONE 'UTC'
               FROM (
                   SELECT card.id, SUM(f.delta) AS delta
                     FROM floor_loyalty_move f
@@ -461,7 +466,8 @@ def _update_tiers(cr, today):
                                  months => COALESCE(NULLIF(r.months, 0), 12)))::date
                        END,
                    loyalty_next_tier_id = r.next_id,
-                   loyalty_next_tier_missing = COALESCE(%(missing)s, 0)
+                   loyalty_next_tier_missing = COALESCE(%(missing)s, 0),
+                   write_uid = 1, write_date = now() AT TIME ZONE 'UTC'
               FROM ranked r
              WHERE p.id = r.id
             """,
