@@ -11,9 +11,12 @@ that match the residuals, and a ``payment_state`` that agrees with them.
 
 import logging
 import time
+from datetime import timedelta
 
 from odoo import Command, fields
 from odoo.tools import SQL
+
+from .floor_loyalty import BASELINE_PARAM, history_description, round2
 
 _logger = logging.getLogger("crm_lifecycle.bench")
 
@@ -498,6 +501,9 @@ def build(env, customers, invoices):
     _reverse_some(cr, tpl, today)
     _settle_invoice_states(cr, move_base, pay_move_base)
     _deals(cr, tpl, customers)
+    program = _loyalty_program(env, tpl)
+    _loyalty_members(env, tpl, program, today)
+    _survey_answers(env, tpl, customers)
     env.invalidate_all()
     _logger.info(
         "built %s customers, %s invoices in %.1fs",
@@ -700,6 +706,400 @@ def _deals(cr, tpl, customers):
         },
     )
     _reset_sequence(cr, "sale_order")
+
+
+# Loyalty: the company's program, its tiers and the customers that were
+# already members -----------------------------------------------------------
+
+LOYALTY_RATE = 0.1
+LOYALTY_EXPIRY_MONTHS = 24
+# (name, sequence, threshold in points earned over 12 months): with a point
+# per 10 paid and invoices of 50 to 1,000 (about 45 points each once paid),
+# three or four invoices a year make a Bronze customer, ten a Gold one. At
+# 6 to 10 invoices per customer, from a quarter to a tenth of the customers
+# stay below Bronze and a tenth to a third reach Gold.
+LOYALTY_TIERS = [("Bronze", 10, 150.0), ("Silver", 20, 300.0), ("Gold", 30, 450.0)]
+# The customers whose number ends in 7, 8 or 9 (30 %) were members before
+# the module's first recompute.
+MEMBER_SQL = "mod(c.n, 10) >= 7"
+MEMBER_SETTLED_DAYS = 30
+
+
+def _loyalty_program(env, tpl):
+    """The company's lifecycle loyalty program as a business sets it up: a
+    point per 10 paid (untaxed), points expiring after 24 months, and the
+    shipped tiers cut down to Bronze, Silver and Gold with thresholds that
+    split the bench customers (the others are archived)."""
+    ctx = {"crm_lifecycle_no_event": True, "tracking_disable": True}
+    env = env(context=dict(env.context, **ctx))
+    company = tpl.company.with_env(env)
+    program = env["loyalty.program"].create(
+        {
+            "name": "Bench Lifecycle Points",
+            "program_type": "loyalty",
+            "company_id": company.id,
+            "rule_ids": [],
+            "communication_plan_ids": [],
+        }
+    )
+    company.write(
+        {
+            "lifecycle_loyalty_program_id": program.id,
+            "lifecycle_loyalty_points_rate": LOYALTY_RATE,
+            "lifecycle_loyalty_points_basis": "untaxed",
+            "lifecycle_loyalty_expiry_months": LOYALTY_EXPIRY_MONTHS,
+            "lifecycle_loyalty_tier_mail": False,
+        }
+    )
+    Tier = env["crm.lifecycle.loyalty.tier"].with_context(active_test=False)
+    Tier.search([("company_id", "=", company.id)]).write({"active": False})
+    # Ascending, so that every write agrees with the tiers already active.
+    for name, sequence, threshold in LOYALTY_TIERS:
+        values = {
+            "name": name,
+            "sequence": sequence,
+            "threshold": threshold,
+            "basis": "points",
+            "company_id": company.id,
+            "pricelist_id": False,
+            "active": True,
+        }
+        shipped = env.ref(
+            f"crm_lifecycle.crm_lifecycle_loyalty_tier_{name.lower()}",
+            raise_if_not_found=False,
+        )
+        if shipped and shipped.company_id == company:
+            shipped.write(values)
+        else:
+            Tier.create(values)
+    return program
+
+
+def _loyalty_members(env, tpl, program, today):
+    """30 % of the customers were members before the module's first
+    recompute: their invoices settled more than 30 days ago already gave
+    their points, on a card whose history is dated when they were earned,
+    and each of those invoices remembers it (its awarded counter), so that
+    the recompute only awards what was paid since, and nothing twice.
+
+    The template rows are the module's own: the engine settles the template
+    customer's invoices. The last card and history ids made here are kept
+    (``floor_loyalty.BASELINE_PARAM``): what comes after them is output."""
+    cr = env.cr
+    ctx = {"crm_lifecycle_no_event": True, "tracking_disable": True}
+    env = env(context=dict(env.context, **ctx))
+    engine = env["crm.lifecycle.loyalty.engine"].sudo()
+    engine._settle_points(tpl.partner.with_env(env))
+    env.flush_all()
+    card = env["loyalty.card"].search(
+        [("program_id", "=", program.id), ("partner_id", "=", tpl.partner.id)],
+        limit=1,
+    )
+    history = card.history_ids[:1]
+    if not history:
+        return
+    ratio = SQL(
+        "LEAST(GREATEST((m.amount_total::float8 - m.amount_residual::float8)"
+        " / m.amount_total::float8, 0), 1)"
+    )
+    cr.execute(
+        SQL(
+            """
+            CREATE TEMP TABLE bench_loyalty_move ON COMMIT DROP AS
+            SELECT m.id AS move_id, m.commercial_partner_id AS partner_id,
+                   m.move_type, m.name, settled.day,
+                   %(points)s AS points
+              FROM account_move m
+              JOIN bench_customer c ON c.new_id = m.commercial_partner_id
+              JOIN (
+                  SELECT move_id, MAX(day) AS day FROM (
+                      SELECT l.move_id, MAX(apr.max_date) AS day
+                        FROM account_partial_reconcile apr
+                        JOIN account_move_line l ON l.id = apr.debit_move_id
+                       GROUP BY l.move_id
+                      UNION ALL
+                      SELECT l.move_id, MAX(apr.max_date)
+                        FROM account_partial_reconcile apr
+                        JOIN account_move_line l ON l.id = apr.credit_move_id
+                       GROUP BY l.move_id) d
+                   GROUP BY move_id
+              ) settled ON settled.move_id = m.id
+             WHERE %(member)s
+               AND m.move_type IN ('out_invoice', 'out_refund')
+               AND m.state = 'posted' AND m.amount_total != 0
+               AND settled.day <= %(until)s
+            """,
+            points=round2(
+                SQL(
+                    "%s::float8 * m.amount_untaxed_signed::float8 * %s",
+                    LOYALTY_RATE,
+                    ratio,
+                )
+            ),
+            member=SQL(MEMBER_SQL),
+            until=today - timedelta(days=MEMBER_SETTLED_DAYS),
+        )
+    )
+    cr.execute("DELETE FROM bench_loyalty_move WHERE points = 0")
+    cr.execute(
+        """
+        CREATE TEMP TABLE bench_loyalty_card ON COMMIT DROP AS
+        SELECT %(base)s + row_number() OVER (ORDER BY partner_id) AS new_id,
+               partner_id, points, since
+          FROM (SELECT partner_id, SUM(points) AS points, MIN(day) AS since
+                  FROM bench_loyalty_move GROUP BY partner_id) p
+        """,
+        {"base": _next_id(cr, "loyalty_card") - 1},
+    )
+    clone(
+        cr,
+        "loyalty_card",
+        card.id,
+        SQL(
+            "SELECT new_id, partner_id, %s AS points, since FROM bench_loyalty_card",
+            round2(SQL("points")),
+        ),
+        {
+            "partner_id": "s.partner_id",
+            "points": "s.points",
+            "code": "'044' || substr(md5(random()::text || s.new_id), 1, 11)",
+            "create_date": "s.since",
+            "write_date": "s.since",
+        },
+    )
+    clone(
+        cr,
+        "loyalty_history",
+        history.id,
+        SQL(
+            """
+            SELECT %s + row_number() OVER (ORDER BY bc.new_id, m.day, m.move_id)
+                       AS new_id,
+                   bc.new_id AS card_id, m.*, %s AS description
+              FROM bench_loyalty_move m
+              JOIN bench_loyalty_card bc ON bc.partner_id = m.partner_id
+            """,
+            _next_id(cr, "loyalty_history") - 1,
+            history_description(SQL("m.move_type"), SQL("m.points"), SQL("m.name")),
+        ),
+        {
+            "card_id": "s.card_id",
+            "description": "s.description",
+            "issued": "GREATEST(s.points, 0)",
+            "used": "GREATEST(-s.points, 0)",
+            "order_model": "'account.move'",
+            "order_id": "s.move_id",
+            "lifecycle_kind": "CASE WHEN s.points > 0 THEN 'earn' ELSE 'take_back' END",
+            "lifecycle_date": "s.day",
+            "create_date": "s.day",
+            "write_date": "s.day",
+        },
+    )
+    cr.execute(
+        """
+        UPDATE account_move m SET lifecycle_loyalty_points = b.points
+          FROM bench_loyalty_move b
+         WHERE m.id = b.move_id
+        """
+    )
+    _reset_sequence(cr, "loyalty_card")
+    _reset_sequence(cr, "loyalty_history")
+    cr.execute("SELECT MAX(id) FROM loyalty_card")
+    card_max = cr.fetchone()[0]
+    cr.execute("SELECT MAX(id) FROM loyalty_history")
+    history_max = cr.fetchone()[0]
+    env["ir.config_parameter"].sudo().set_param(
+        BASELINE_PARAM, f"{card_max},{history_max}"
+    )
+    env.invalidate_all()
+
+
+# Satisfaction survey answers ------------------------------------------------
+
+SURVEY_TEMPLATES = [
+    # (share of the answers, NPS range, CSAT range, comment)
+    (0.5, (9, 10), (4, 5), "Fast delivery, thank you."),
+    (0.3, (7, 8), (3, 4), "Good product, support could answer faster."),
+    (0.2, (0, 6), (1, 3), "The invoice was wrong twice."),
+]
+SURVEY_SHARE = 0.2
+
+
+def _survey_answers(env, tpl, customers):
+    """20 % of the customers answered the module's satisfaction survey once,
+    at some time over the last year: half promoters, a fifth detractors.
+
+    A promoter, a passive and a detractor answer for real (the ORM records
+    the survey answer, its lines and the module's response); the others are
+    copies of them with their own scores and dates: survey answers (done),
+    their lines, their questions, the module's responses, and the latest
+    scores on the customers and their contacts."""
+    cr = env.cr
+    survey = env.ref(
+        "crm_lifecycle.survey_survey_customer_satisfaction", raise_if_not_found=False
+    )
+    if not survey:
+        return
+    ctx = {"crm_lifecycle_no_event": True, "tracking_disable": True}
+    env = env(context=dict(env.context, **ctx))
+    survey = survey.with_env(env).sudo()
+    env["ir.config_parameter"].sudo().set_param("crm_lifecycle.survey_id", survey.id)
+    questions = {q.crm_lifecycle_kind: q for q in survey.question_ids}
+    templates = []
+    for _share, nps, csat, comment in SURVEY_TEMPLATES:
+        user_input = survey._create_answer(partner=tpl.partner, check_attempts=False)
+        user_input._save_lines(questions["nps"], str(nps[1]))
+        user_input._save_lines(questions["csat"], str(csat[1]))
+        user_input._save_lines(questions["comment"], comment)
+        user_input._mark_done()
+        templates.append(user_input)
+    env.flush_all()
+    responses = env["crm.lifecycle.survey.response"].search(
+        [("user_input_id", "in", [ui.id for ui in templates])]
+    )
+    cr.execute(
+        """
+        CREATE TEMP TABLE bench_survey ON COMMIT DROP AS
+        SELECT %(base)s + row_number() OVER (ORDER BY c.n) AS new_id,
+               c.n, c.new_id AS partner_id, random() AS pick,
+               now() AT TIME ZONE 'UTC'
+                   - (random() * 365 * 86400 || ' seconds')::interval AS answered,
+               random() AS nps_draw, random() AS csat_draw
+          FROM bench_customer c
+         WHERE c.n IN (SELECT n FROM bench_customer ORDER BY random()
+                        LIMIT round(%(count)s * %(share)s))
+        """,
+        {
+            "base": _next_id(cr, "survey_user_input") - 1,
+            "count": customers,
+            "share": SURVEY_SHARE,
+        },
+    )
+    low = 0.0
+    for index, (share, nps, csat, _comment) in enumerate(SURVEY_TEMPLATES):
+        # The last template takes what is left (no gap by rounding).
+        high = low + share if index < len(SURVEY_TEMPLATES) - 1 else 2.0
+        rows = SQL(
+            """
+            SELECT new_id, partner_id, answered, n,
+                   %s + floor(nps_draw * %s)::int AS nps,
+                   %s + floor(csat_draw * %s)::int AS csat
+              FROM bench_survey WHERE pick >= %s AND pick < %s
+            """,
+            nps[0],
+            nps[1] - nps[0] + 1,
+            csat[0],
+            csat[1] - csat[0] + 1,
+            low,
+            high,
+        )
+        low = high
+        user_input = templates[index]
+        response = responses.filtered(lambda r, ui=user_input: r.user_input_id == ui)
+        _clone_survey_answers(cr, user_input, response, rows, questions)
+    for table in (
+        "survey_user_input",
+        "survey_user_input_line",
+        "crm_lifecycle_survey_response",
+    ):
+        _reset_sequence(cr, table)
+    # The latest scores on the customers, and on their contacts (commercial
+    # fields), as the module's responses set them.
+    cr.execute(
+        """
+        UPDATE res_partner p
+           SET nps_last_score = r.nps_score, nps_category = r.nps_category,
+               csat_last_score = r.csat_score, survey_last_date = r.date
+          FROM (
+              SELECT DISTINCT ON (r.commercial_partner_id) r.*
+                FROM crm_lifecycle_survey_response r
+                JOIN bench_survey s ON s.partner_id = r.commercial_partner_id
+               ORDER BY r.commercial_partner_id, r.date DESC, r.id DESC
+          ) r
+         WHERE p.commercial_partner_id = r.commercial_partner_id
+        """
+    )
+    env.invalidate_all()
+
+
+def _clone_survey_answers(cr, user_input, response, rows, questions):
+    """Copies of one ORM-made answer (and its lines, questions and module
+    response) for the ``rows`` (new_id, partner_id, answered, n, nps, csat)."""
+    clone(
+        cr,
+        "survey_user_input",
+        user_input.id,
+        rows,
+        {
+            "partner_id": "s.partner_id",
+            "email": "'bench' || s.n || '@example.com'",
+            "access_token": "md5(random()::text || s.new_id)",
+            "invite_token": "NULL",
+            "state": "'done'",
+            "start_datetime": "s.answered - interval '4 minutes'",
+            "end_datetime": "s.answered",
+            "create_date": "s.answered - interval '4 minutes'",
+            "write_date": "s.answered",
+        },
+    )
+    values = {
+        questions["nps"]: "s.nps",
+        questions["csat"]: "s.csat",
+    }
+    for line in user_input.user_input_line_ids:
+        clone(
+            cr,
+            "survey_user_input_line",
+            line.id,
+            SQL(
+                "SELECT %s + row_number() OVER (ORDER BY new_id) AS new_id,"
+                " new_id AS user_input_id, answered, nps, csat FROM (%s) x",
+                _next_id(cr, "survey_user_input_line") - 1,
+                rows,
+            ),
+            {
+                "user_input_id": "s.user_input_id",
+                "value_scale": values.get(line.question_id, "t.value_scale"),
+                "create_date": "s.answered",
+                "write_date": "s.answered",
+            },
+        )
+    cr.execute(
+        SQL(
+            """
+            INSERT INTO survey_question_survey_user_input_rel
+                   (survey_user_input_id, survey_question_id)
+            SELECT s.new_id, r.survey_question_id
+              FROM (%s) s, survey_question_survey_user_input_rel r
+             WHERE r.survey_user_input_id = %s
+            """,
+            rows,
+            user_input.id,
+        )
+    )
+    clone(
+        cr,
+        "crm_lifecycle_survey_response",
+        response.id,
+        SQL(
+            "SELECT %s + row_number() OVER (ORDER BY new_id) AS new_id,"
+            " new_id AS user_input_id, partner_id, answered, nps, csat FROM (%s) x",
+            _next_id(cr, "crm_lifecycle_survey_response") - 1,
+            rows,
+        ),
+        {
+            "user_input_id": "s.user_input_id",
+            "partner_id": "s.partner_id",
+            "commercial_partner_id": "s.partner_id",
+            "date": "s.answered",
+            "nps_score": "s.nps",
+            "nps_category": "CASE WHEN s.nps >= 9 THEN 'promoter'"
+            " WHEN s.nps >= 7 THEN 'passive' ELSE 'detractor' END",
+            "csat_score": "s.csat",
+            "create_date": "s.answered",
+            "write_date": "s.answered",
+        },
+    )
 
 
 def check_consistency(cr):
