@@ -2,72 +2,169 @@
 floor (the same inputs read and outputs written by the fewest statements) and
 the naive peer (a few ORM queries per partner, as a typical module would)."""
 
+import time
 from datetime import timedelta
 
 from odoo import fields
 
+from . import floor_loyalty, floor_outputs
+
+# The module's default rules (2 invoices or 2 categories in 365 days make an
+# extension), on the bench customers, written as the module writes them:
+# phase, since, first contact and purchase dates and the day's mark on the
+# partners and their contacts in one UPDATE, and the history rebuilt from
+# the records' dates (a row per phase reached, a phase entered and left the
+# same instant dropped) in one INSERT.
 FLOOR_SQL = """
-WITH facts AS (
+WITH inv AS (
+    SELECT commercial_partner_id AS id, COUNT(*) AS total,
+           COUNT(*) FILTER (WHERE invoice_date > CURRENT_DATE - 365) AS recent,
+           MIN(invoice_date) AS first_date,
+           -- the first day 2 invoices fell within 365 days, else the last
+           COALESCE(MIN(invoice_date) FILTER (WHERE invoice_date - previous < 365),
+                    MAX(invoice_date)) AS extension_date
+      FROM (SELECT commercial_partner_id, invoice_date,
+                   LAG(invoice_date) OVER (PARTITION BY commercial_partner_id
+                                           ORDER BY invoice_date) AS previous
+              FROM account_move
+             WHERE move_type = 'out_invoice' AND state = 'posted'
+               AND payment_state IS DISTINCT FROM 'reversed') m
+     GROUP BY commercial_partner_id
+), cat AS (
+    SELECT m.commercial_partner_id AS id, COUNT(DISTINCT t.categ_id) AS n
+      FROM account_move_line l
+      JOIN account_move m ON m.id = l.move_id
+      JOIN product_product pp ON pp.id = l.product_id
+      JOIN product_template t ON t.id = pp.product_tmpl_id
+     WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
+       AND m.payment_state IS DISTINCT FROM 'reversed'
+       AND m.invoice_date > CURRENT_DATE - 365 AND l.display_type = 'product'
+     GROUP BY m.commercial_partner_id
+), deal AS (
+    SELECT cp AS id, SUM(n) FILTER (WHERE open) AS n, MIN(first_date) AS first_date,
+           MIN(lead_date) AS lead_date
+      FROM (
+          SELECT rp.commercial_partner_id AS cp, l.type = 'opportunity' AND l.active
+                 AS open, COUNT(*) AS n,
+                 MIN(l.create_date) FILTER (WHERE l.type = 'opportunity') AS first_date,
+                 MIN(l.create_date) AS lead_date
+            FROM crm_lead l JOIN res_partner rp ON rp.id = l.partner_id
+           GROUP BY 1, 2
+          UNION ALL
+          SELECT rp.commercial_partner_id, o.state IN ('draft', 'sent', 'sale'),
+                 COUNT(*), MIN(o.create_date), NULL
+            FROM sale_order o JOIN res_partner rp ON rp.id = o.partner_id
+           GROUP BY 1, 2) d
+     GROUP BY cp
+), facts AS (
     SELECT p.id,
-           COALESCE(inv.total, 0) AS invoices,
-           COALESCE(inv.recent, 0) AS recent,
-           COALESCE(cat.n, 0) AS categories,
-           COALESCE(deal.n, 0) AS deals
+           CASE WHEN COALESCE(inv.recent, 0) >= 2 OR COALESCE(cat.n, 0) >= 2
+                     THEN 'extension'
+                WHEN inv.total > 0 THEN 'retention'
+                WHEN deal.n > 0 THEN 'acquisition'
+                ELSE 'selection' END AS phase,
+           LEAST(p.create_date, deal.lead_date) AS first_contact,
+           deal.first_date AS first_deal,
+           inv.first_date AS first_invoice,
+           inv.extension_date
       FROM res_partner p
-      LEFT JOIN (
-          SELECT commercial_partner_id AS id, COUNT(*) AS total,
-                 COUNT(*) FILTER (WHERE invoice_date > CURRENT_DATE - 365) AS recent
-            FROM account_move
-           WHERE move_type = 'out_invoice' AND state = 'posted'
-             AND payment_state IS DISTINCT FROM 'reversed'
-           GROUP BY commercial_partner_id) inv ON inv.id = p.id
-      LEFT JOIN (
-          SELECT m.commercial_partner_id AS id, COUNT(DISTINCT t.categ_id) AS n
-            FROM account_move_line l
-            JOIN account_move m ON m.id = l.move_id
-            JOIN product_product pp ON pp.id = l.product_id
-            JOIN product_template t ON t.id = pp.product_tmpl_id
-           WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
-             AND m.payment_state IS DISTINCT FROM 'reversed'
-             AND m.invoice_date > CURRENT_DATE - 365 AND l.display_type = 'product'
-           GROUP BY m.commercial_partner_id) cat ON cat.id = p.id
-      LEFT JOIN (
-          SELECT cp AS id, SUM(n) AS n FROM (
-              SELECT rp.commercial_partner_id AS cp, COUNT(*) AS n
-                FROM crm_lead l JOIN res_partner rp ON rp.id = l.partner_id
-               WHERE l.type = 'opportunity' AND l.active
-               GROUP BY rp.commercial_partner_id
-              UNION ALL
-              SELECT rp.commercial_partner_id, COUNT(*)
-                FROM sale_order o JOIN res_partner rp ON rp.id = o.partner_id
-               WHERE o.state IN ('draft', 'sent', 'sale')
-               GROUP BY rp.commercial_partner_id) d
-           GROUP BY cp) deal ON deal.id = p.id
+      LEFT JOIN inv ON inv.id = p.id
+      LEFT JOIN cat ON cat.id = p.id
+      LEFT JOIN deal ON deal.id = p.id
      WHERE p.active AND p.id = p.commercial_partner_id
        AND NOT EXISTS (SELECT 1 FROM res_company c WHERE c.partner_id = p.id)
        AND NOT EXISTS (SELECT 1 FROM res_users u
                         WHERE u.partner_id = p.id AND NOT u.share)
-), phases AS (
-    SELECT id, CASE WHEN recent >= 2 OR categories >= 2 THEN 'extension'
-                    WHEN invoices > 0 THEN 'retention'
-                    WHEN deals > 0 THEN 'acquisition'
-                    ELSE 'selection' END AS phase
-      FROM facts
+), steps AS (
+    -- each phase reached, at its date, never before the one before it
+    SELECT id, phase, step, rank,
+           MAX(start) OVER (PARTITION BY id ORDER BY rank) AS start
+      FROM (
+          SELECT f.id, f.phase, s.step, s.rank,
+                 -- LEAST ignores a NULL: a phase without a date stays NULL
+                 CASE WHEN s.step = f.phase OR s.start IS NOT NULL
+                      THEN LEAST(COALESCE(s.start, now() AT TIME ZONE 'UTC'),
+                                 now() AT TIME ZONE 'UTC') END AS start
+            FROM facts f
+           CROSS JOIN LATERAL (VALUES
+                ('selection', 1, COALESCE(f.first_contact, now() AT TIME ZONE 'UTC')),
+                ('acquisition', 2, f.first_deal),
+                ('retention', 3, f.first_invoice::timestamp),
+                ('extension', 4, CASE WHEN f.first_invoice IS NOT NULL
+                                      THEN f.extension_date::timestamp END)
+           ) AS s(step, rank, start)
+           WHERE s.rank <= CASE f.phase WHEN 'selection' THEN 1
+                                        WHEN 'acquisition' THEN 2
+                                        WHEN 'retention' THEN 3 ELSE 4 END
+      ) candidates
+     WHERE start IS NOT NULL
+), kept AS (
+    SELECT *, LEAD(start) OVER (PARTITION BY id ORDER BY rank) AS next_start
+      FROM steps
+), history AS (
+    SELECT id, phase, step, start,
+           LEAD(start) OVER (PARTITION BY id ORDER BY rank) AS date_end
+      FROM kept
+     WHERE next_start IS NULL OR next_start <> start
 ), upd AS (
-    UPDATE res_partner p SET lifecycle_phase = ph.phase,
-                             lifecycle_phase_since = now() AT TIME ZONE 'UTC'
-      FROM phases ph WHERE p.id = ph.id OR p.commercial_partner_id = ph.id
+    UPDATE res_partner p
+       SET lifecycle_phase = f.phase,
+           lifecycle_phase_since = h.start,
+           lifecycle_first_contact_date = f.first_contact::date,
+           lifecycle_first_purchase_date = f.first_invoice,
+           lifecycle_days_to_first_purchase = COALESCE(
+               GREATEST(f.first_invoice - f.first_contact::date, 0), 0),
+           lifecycle_recompute_date = CURRENT_DATE
+      FROM facts f
+      JOIN history h ON h.id = f.id AND h.date_end IS NULL
+     WHERE p.commercial_partner_id = f.id
 )
 INSERT INTO crm_lifecycle_phase_history
-       (partner_id, phase, date_start, is_current, create_uid, write_uid,
-        create_date, write_date)
-SELECT id, phase, now() AT TIME ZONE 'UTC', true, 1, 1, now(), now() FROM phases
+       (partner_id, company_id, salesperson_id, country_id, phase, date_start,
+        date_end, is_current, reason, create_uid, write_uid, create_date,
+        write_date)
+SELECT h.id, p.company_id, p.user_id, p.country_id, h.step, h.start, h.date_end,
+       h.date_end IS NULL, 'floor', 1, 1, now(), now()
+  FROM history h
+  JOIN res_partner p ON p.id = h.id
 """
 
 
-def floor_recompute(cr):
+def reset_outputs(env):
+    """Every output of the module's daily jobs back to "never computed"."""
+    cr = env.cr
+    env.flush_all()
+    cr.execute("DELETE FROM crm_lifecycle_phase_history")
+    cr.execute(
+        "UPDATE res_partner SET lifecycle_phase = NULL, lifecycle_phase_since = NULL,"
+        " lifecycle_recompute_date = NULL, lifecycle_first_contact_date = NULL,"
+        " lifecycle_first_purchase_date = NULL, lifecycle_days_to_first_purchase = 0"
+    )
+    floor_outputs.reset_payment_outputs(cr)
+    floor_loyalty.reset_loyalty_outputs(cr)
+    floor_outputs.reset_retention_outputs(cr)
+    env.invalidate_all()
+
+
+def floor_phases(cr):
     """Every phase and history row of the bench customers, in one statement."""
     cr.execute(FLOOR_SQL)
+
+
+def floor_recompute(env):
+    """Every output of the daily jobs by the fewest statements; returns the
+    seconds of each part."""
+    parts = {}
+    for name, run in (
+        ("phases", lambda: floor_phases(env.cr)),
+        ("payment", lambda: floor_outputs.floor_payment(env.cr)),
+        ("loyalty", lambda: floor_loyalty.floor_loyalty(env.cr)),
+        ("retention", lambda: floor_outputs.floor_retention(env)),
+    ):
+        started = time.perf_counter()
+        run()
+        parts[name] = time.perf_counter() - started
+    return parts
 
 
 def naive_recompute(env, partners):

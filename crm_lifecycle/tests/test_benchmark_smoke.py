@@ -27,6 +27,39 @@ class TestBenchmarkSmoke(TransactionCase):
             )
         )
 
+    def _lifecycle_outputs(self):
+        """Per customer: phase, since, first dates, and the history rows."""
+        self.env.flush_all()
+        self.env.invalidate_all()
+        outputs = {
+            partner.id: (
+                partner.lifecycle_phase,
+                partner.lifecycle_phase_since,
+                partner.lifecycle_first_contact_date,
+                partner.lifecycle_first_purchase_date,
+                partner.lifecycle_days_to_first_purchase,
+            )
+            for partner in self.customers
+        }
+        self.env.cr.execute(
+            "SELECT partner_id, phase, date_start, date_end, is_current"
+            " FROM crm_lifecycle_phase_history WHERE partner_id = ANY(%s)"
+            " ORDER BY partner_id, date_start, id",
+            [self.customers.ids],
+        )
+        return outputs, self.env.cr.fetchall()
+
+    def _reset_lifecycle(self):
+        self.env.flush_all()
+        self.env.cr.execute("DELETE FROM crm_lifecycle_phase_history")
+        self.env.cr.execute(
+            "UPDATE res_partner SET lifecycle_phase = NULL,"
+            " lifecycle_phase_since = NULL, lifecycle_first_contact_date = NULL,"
+            " lifecycle_first_purchase_date = NULL,"
+            " lifecycle_days_to_first_purchase = 0"
+        )
+        self.env.invalidate_all()
+
     def test_bulk_data_is_consistent(self):
         self.assertEqual(len(self.customers), 40)
         self.assertEqual(data.check_consistency(self.env.cr), [])
@@ -43,21 +76,49 @@ class TestBenchmarkSmoke(TransactionCase):
         )
 
     def test_module_floor_and_naive_peer_agree(self):
+        # From outputs never computed, as the benchmark runs both.
+        self._reset_lifecycle()
         Partner = self.env["res.partner"].with_context(tracking_disable=True)
         Partner._lifecycle_recompute_all()
         by_module = self._phases()
         self.assertTrue(all(by_module.values()))
         self.assertGreater(len(set(by_module.values())), 1)
-        self.env.flush_all()
-        self.env.cr.execute("DELETE FROM crm_lifecycle_phase_history")
-        self.env.cr.execute("UPDATE res_partner SET lifecycle_phase = NULL")
-        measures.floor_recompute(self.env.cr)
-        self.assertEqual(self._phases(), by_module)
-        self.env.cr.execute("DELETE FROM crm_lifecycle_phase_history")
-        self.env.cr.execute("UPDATE res_partner SET lifecycle_phase = NULL")
-        self.env.invalidate_all()
+        outputs, history = self._lifecycle_outputs()
+        # Rebuilt history: a row per customer at least.
+        self.assertGreaterEqual(len(history), len(self.customers))
+        self._reset_lifecycle()
+        self.assertFalse(any(self._phases().values()))
+        measures.floor_phases(self.env.cr)
+        floor_outputs, floor_history = self._lifecycle_outputs()
+        differing = {
+            pid: (values, floor_outputs[pid])
+            for pid, values in outputs.items()
+            if floor_outputs[pid] != values
+        }
+        self.assertFalse(differing)
+        self.assertEqual(floor_history, history)
+        self._reset_lifecycle()
         measures.naive_recompute(
             self.env(context={"crm_lifecycle_engine": True, "tracking_disable": True}),
             self.customers,
         )
         self.assertEqual(self._phases(), by_module)
+
+    def test_reset_and_whole_floor_as_the_benchmark_runs_them(self):
+        """The benchmark's reset empties every output of the daily jobs and
+        its floor writes them all again, part by part."""
+        self.env["res.partner"]._lifecycle_recompute_all()
+        self.env["res.partner"]._retention_recompute_all()
+        measures.reset_outputs(self.env)
+        customers = self.customers.with_company(self.env.company)
+        self.assertFalse(any(customers.mapped("lifecycle_phase")))
+        self.assertFalse(any(customers.mapped("payment_grade")))
+        self.assertFalse(any(customers.mapped("loyalty_tier_id")))
+        self.assertFalse(any(customers.mapped("rfm_segment")))
+        parts = measures.floor_recompute(self.env)
+        self.assertEqual(set(parts), {"phases", "payment", "loyalty", "retention"})
+        self.env.invalidate_all()
+        self.assertTrue(all(customers.mapped("lifecycle_phase")))
+        self.assertTrue(any(customers.mapped("payment_grade")))
+        self.assertTrue(any(customers.mapped("loyalty_tier_id")))
+        self.assertTrue(any(customers.mapped("rfm_segment")))
