@@ -10,6 +10,10 @@ LIFECYCLE_KINDS = [
 class LoyaltyHistory(models.Model):
     _inherit = "loyalty.history"
 
+    # Odoo does not index it; every payment reads the points of the
+    # customer's card from its history (a scan of all of it without).
+    card_id = fields.Many2one(index=True)
+
     lifecycle_kind = fields.Selection(
         LIFECYCLE_KINDS,
         string="Lifecycle Event",
