@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.tools.sql import create_index
 
 LIFECYCLE_KINDS = [
     ("earn", "Earned on payment"),
@@ -9,10 +10,6 @@ LIFECYCLE_KINDS = [
 
 class LoyaltyHistory(models.Model):
     _inherit = "loyalty.history"
-
-    # Odoo does not index it; every payment reads the points of the
-    # customer's card from its history (a scan of all of it without).
-    card_id = fields.Many2one(index=True)
 
     lifecycle_kind = fields.Selection(
         LIFECYCLE_KINDS,
@@ -29,3 +26,12 @@ class LoyaltyHistory(models.Model):
         default=fields.Date.context_today,
         help="The day the points moved: expiry counts the months from it.",
     )
+
+    def init(self):
+        super().init()
+        # Odoo does not index card_id; every payment reads the points of the
+        # customer's card from its history (a scan of all of it without).
+        # Named as Odoo names the index of a field, should Odoo add one.
+        create_index(
+            self.env.cr, "loyalty_history__card_id_index", self._table, ["card_id"]
+        )
