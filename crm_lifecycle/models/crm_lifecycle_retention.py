@@ -686,6 +686,9 @@ class CrmLifecycleRetention(models.AbstractModel):
             if ids:
                 self._score_batch_safe(company, fit, ids, today, settings)
                 done = len(ids)
+                # Written: let the records of this batch go (see
+                # res.partner._cron_lifecycle_recompute).
+                self.env.invalidate_all()
                 break
         # An exact count of what remains would scan every partner after each
         # batch (seconds at 100,000 customers): after a unit of work more may

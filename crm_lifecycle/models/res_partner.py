@@ -456,7 +456,10 @@ class ResPartner(models.Model):
                         "Lifecycle recompute failed for partner %s", partner.id
                     )
             self._lifecycle_bulk_update(done)
-        self.env.flush_all()
+        # Written: let the records of this batch go, so that a run over all
+        # partners in one transaction (installation, a manager's request)
+        # holds one batch in memory, not every partner it has seen.
+        self.env.invalidate_all()
         self.env.cr.execute(SQL("SELECT COUNT(*) FROM (%s) todo", query))
         remaining = self.env.cr.fetchone()[0]
         self.env["ir.cron"]._notify_progress(done=len(ids), remaining=remaining)
