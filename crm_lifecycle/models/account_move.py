@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .res_partner import ALL_PASSES, PASS_PAYMENT
+
 
 class AccountMove(models.Model):
     _inherit = "account.move"
@@ -21,7 +23,12 @@ class AccountMove(models.Model):
         before = self._lifecycle_customer_partners() if touched else None
         result = super().write(vals)
         if touched:
-            (before | self._lifecycle_customer_partners())._lifecycle_mark_pending()
+            # Posting moves no money: loyalty points and tiers stay (they
+            # move on payment, or when a paid invoice is cancelled).
+            posting = vals.get("state") == "posted" and "partner_id" not in vals
+            (before | self._lifecycle_customer_partners())._lifecycle_mark_pending(
+                frozenset({PASS_PAYMENT}) if posting else ALL_PASSES
+            )
         return result
 
     def _lifecycle_customer_partners(self):

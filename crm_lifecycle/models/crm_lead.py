@@ -9,7 +9,7 @@ class CrmLead(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         leads = super().create(vals_list)
-        leads.partner_id._lifecycle_mark_pending()
+        leads.partner_id._lifecycle_mark_pending(passes=frozenset())
         return leads
 
     def write(self, vals):
@@ -17,5 +17,5 @@ class CrmLead(models.Model):
         before = self.partner_id if touched else self.env["res.partner"]
         result = super().write(vals)
         if touched:
-            (before | self.partner_id)._lifecycle_mark_pending()
+            (before | self.partner_id)._lifecycle_mark_pending(passes=frozenset())
         return result

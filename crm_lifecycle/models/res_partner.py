@@ -14,6 +14,12 @@ LIFECYCLE_SYNCED_FIELDS = {
     "lifecycle_phase_locked",
 }
 PENDING_KEY = "crm_lifecycle.pending_partner_ids"
+# The passes of a recompute besides the phase, which every event needs:
+# payment figures move with invoices and payments, loyalty points and tiers
+# with money received (and an invoice leaving the posted state).
+PASS_PAYMENT = "payment"
+PASS_LOYALTY = "loyalty"
+ALL_PASSES = frozenset({PASS_PAYMENT, PASS_LOYALTY})
 # The partner fields the set-based reads of the recompute look at.
 PARTNER_INPUT_FIELDS = [
     "active",
@@ -177,7 +183,8 @@ class ResPartner(models.Model):
                 partner._lifecycle_set_phase(
                     setting[0], reason, manual=True, lock=setting[1]
                 )
-        partners._lifecycle_mark_pending()
+        # A new partner has no invoice yet: its phase is all there is.
+        partners._lifecycle_mark_pending(passes=frozenset())
         return partners
 
     def write(self, vals):
@@ -382,33 +389,47 @@ class ResPartner(models.Model):
             )
         records.modified(names)
 
-    def _lifecycle_recompute(self):
-        """Apply the automatic rules to these partners now."""
+    def _lifecycle_recompute(self, passes=ALL_PASSES):
+        """Apply the automatic rules to these partners now.
+
+        :param passes: what else to recompute besides the phase (a subset of
+            ALL_PASSES), for an event known to change nothing else
+        """
         return (
             self.env["crm.lifecycle.engine"]
             .sudo()
             ._recompute(self.commercial_partner_id.sudo())
         )
 
-    def _lifecycle_mark_pending(self):
+    def _lifecycle_mark_pending(self, passes=ALL_PASSES):
         """Recompute these partners once, at the end of the transaction, so
         that an event (an order confirmed, an invoice posted, a payment
-        reconciled) costs one set-based recompute whatever it touched."""
+        reconciled) costs one set-based recompute whatever it touched.
+
+        :param passes: what the event may change besides the phase (see
+            ALL_PASSES); a partner touched by several events gets them all
+        """
         ids = {pid for pid in self.commercial_partner_id.ids if pid}
         if not ids or self.env.context.get("crm_lifecycle_no_event"):
             return
         data = self.env.cr.precommit.data
         if PENDING_KEY not in data:
-            data[PENDING_KEY] = set()
+            data[PENDING_KEY] = {}
             self.env.cr.precommit.add(self._lifecycle_flush_pending)
-        data[PENDING_KEY] |= ids
+        pending = data[PENDING_KEY]
+        for pid in ids:
+            pending[pid] = pending.get(pid, frozenset()) | passes
 
     def _lifecycle_flush_pending(self):
-        ids = self.env.cr.precommit.data.pop(PENDING_KEY, set())
-        partners = self.env["res.partner"].sudo().browse(sorted(ids)).exists()
-        if partners:
-            partners._lifecycle_recompute()
-            self.env.flush_all()
+        pending = self.env.cr.precommit.data.pop(PENDING_KEY, {})
+        by_passes = {}
+        for pid, passes in pending.items():
+            by_passes.setdefault(passes, []).append(pid)
+        for passes, ids in by_passes.items():
+            partners = self.env["res.partner"].sudo().browse(sorted(ids)).exists()
+            if partners:
+                partners._lifecycle_recompute(passes)
+        self.env.flush_all()
 
     @api.model
     def _cron_lifecycle_recompute(self, batch_size=None):

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .res_partner import ALL_PASSES, PASS_LOYALTY
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -130,11 +132,13 @@ class ResPartner(models.Model):
     # Business methods
     # ------------------------------------------------------------
 
-    def _lifecycle_recompute(self):
+    def _lifecycle_recompute(self, passes=ALL_PASSES):
         """Also settle the loyalty points of the partners' invoices and move
-        them between tiers, in the same set-based pass."""
-        result = super()._lifecycle_recompute()
-        self.env["crm.lifecycle.loyalty.engine"].sudo()._recompute(
-            self.commercial_partner_id.sudo()
-        )
+        them between tiers, in the same set-based pass, when the event may
+        have moved money."""
+        result = super()._lifecycle_recompute(passes)
+        if PASS_LOYALTY in passes:
+            self.env["crm.lifecycle.loyalty.engine"].sudo()._recompute(
+                self.commercial_partner_id.sudo()
+            )
         return result

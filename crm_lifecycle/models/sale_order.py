@@ -18,7 +18,7 @@ class SaleOrder(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         orders = super().create(vals_list)
-        orders.partner_id._lifecycle_mark_pending()
+        orders.partner_id._lifecycle_mark_pending(passes=frozenset())
         return orders
 
     def write(self, vals):
@@ -26,5 +26,5 @@ class SaleOrder(models.Model):
         before = self.partner_id if touched else self.env["res.partner"]
         result = super().write(vals)
         if touched:
-            (before | self.partner_id)._lifecycle_mark_pending()
+            (before | self.partner_id)._lifecycle_mark_pending(passes=frozenset())
         return result

@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from odoo import Command
 from odoo.tests import tagged
 
@@ -155,3 +157,54 @@ class TestLoyaltyPoints(LoyaltyCommon):
         self._pay(self._invoice(300.0))
         self.assertFalse(self._card())
         self.assertEqual(self.customer.loyalty_points, 0.0)
+
+    def test_events_run_only_the_passes_they_need(self):
+        """Posting moves no money: the invoice's partner gets its phase and
+        payment figures, not a loyalty pass; a payment, or a paid invoice
+        put back to draft, gets all of them; an order only its phase."""
+        calls = []
+
+        def spy(name, original):
+            # engine._recompute(partners), partners._payment_recompute()
+            def recompute(model, *partners):
+                calls.append((name, (partners[0] if partners else model).ids))
+                return original(model, *partners)
+
+            return recompute
+
+        Loyalty = self.registry["crm.lifecycle.loyalty.engine"]
+        Partner = self.registry["res.partner"]
+        spies = (
+            patch.object(Loyalty, "_recompute", spy("loyalty", Loyalty._recompute)),
+            patch.object(
+                Partner,
+                "_payment_recompute",
+                spy("payment", Partner._payment_recompute),
+            ),
+        )
+        # Whatever an earlier test left pending is not this test's business.
+        self.env.cr.flush()
+        with spies[0], spies[1]:
+            invoice = self._invoice(300.0)
+            self.env.cr.flush()
+            self.assertEqual(calls, [("payment", self.customer.ids)])
+
+            calls.clear()
+            self._pay(invoice)
+            self.assertEqual(
+                sorted(calls),
+                [("loyalty", self.customer.ids), ("payment", self.customer.ids)],
+            )
+            self.assertEqual(self._card().points, 300.0)
+
+            calls.clear()
+            invoice.button_draft()
+            self.env.cr.flush()
+            self.assertIn(("loyalty", self.customer.ids), calls)
+            self.assertEqual(self._card().points, 0.0)
+
+            calls.clear()
+            self.env["sale.order"].create({"partner_id": self.customer.id})
+            self.env.cr.flush()
+            self.assertEqual(calls, [])
+            self.assertEqual(self.customer.lifecycle_phase, "retention")
