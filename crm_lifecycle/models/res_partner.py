@@ -140,6 +140,12 @@ class ResPartner(models.Model):
         return super()._commercial_fields() + sorted(LIFECYCLE_SYNCED_FIELDS)
 
     def _commercial_sync_to_children(self, fields_to_sync=None):
+        if fields_to_sync is not None and not fields_to_sync:
+            # Odoo calls this after any write on a company with contacts,
+            # even one that changed no commercial field: it would then read
+            # and write (nothing) on the contacts of each company in turn,
+            # a query per company of every tier move or figure written.
+            return True
         lifecycle_only = (
             fields_to_sync and set(fields_to_sync) <= LIFECYCLE_SYNCED_FIELDS
         )

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.tests import freeze_time, tagged
@@ -168,6 +169,31 @@ class TestLifecycleRules(CrmLifecycleCommon):
             {"name": "Mehmet Demir", "parent_id": self.customer.id}
         )
         self.assertEqual(late_contact.lifecycle_phase, "acquisition")
+
+    def test_write_without_commercial_field_leaves_contacts_alone(self):
+        """Odoo would write nothing on every contact of a company after any
+        write on it; a commercial field still reaches the contacts."""
+        contact = self.env["res.partner"].create(
+            {"name": "Ayşe Yılmaz", "parent_id": self.customer.id}
+        )
+        self._flush_events()
+        written = []
+        Partner = self.registry["res.partner"]
+        original = Partner.write
+
+        def spy(records, vals):
+            written.append((records.ids, dict(vals)))
+            return original(records, vals)
+
+        with patch.object(Partner, "write", spy):
+            self.customer.write({"comment": "Pays by transfer"})
+            self.assertEqual(
+                written, [(self.customer.ids, {"comment": "Pays by transfer"})]
+            )
+            written.clear()
+            self.customer.write({"company_registry": "0123456789"})
+        self.assertIn((contact.ids, {"company_registry": "0123456789"}), written)
+        self.assertEqual(contact.company_registry, "0123456789")
 
     def test_history_rows_and_durations(self):
         start = fields.Datetime.now().replace(microsecond=0)
