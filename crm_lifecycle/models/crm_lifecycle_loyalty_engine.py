@@ -226,7 +226,7 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
                     "lifecycle_date": fields.Date.context_today(self),
                 }
             )
-        self.env["loyalty.history"].sudo().create(history_vals)
+        self._insert_history(history_vals)
         for card, delta in card_deltas.items():
             card.points = float_round(
                 card.points + delta, precision_digits=POINTS_DIGITS
@@ -245,6 +245,44 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
             )
         )
         self.env["account.move"].invalidate_model(["lifecycle_loyalty_points"])
+
+    @api.model
+    def _insert_history(self, vals_list):
+        """Write these loyalty history lines in one INSERT. The first run
+        after installation writes one line per paid invoice (tens of
+        thousands), and create() costs a default_get per line; the lines
+        have no stored computed field and every column is given here."""
+        if not vals_list:
+            return
+        columns = (
+            "card_id",
+            "description",
+            "issued",
+            "used",
+            "order_model",
+            "order_id",
+            "lifecycle_kind",
+            "lifecycle_date",
+        )
+        now, uid = self.env.cr.now(), self.env.uid
+        rows = SQL(", ").join(
+            SQL(
+                "(%s)",
+                SQL(", ").join(
+                    [*(vals[name] for name in columns), uid, now, uid, now]
+                ),
+            )
+            for vals in vals_list
+        )
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO loyalty_history (%s, create_uid, create_date,"
+                " write_uid, write_date) VALUES %s",
+                SQL(", ").join(SQL.identifier(name) for name in columns),
+                rows,
+            )
+        )
+        self.env["loyalty.card"].invalidate_model(["history_ids"])
 
     @api.model
     def _history_description(self, move):
