@@ -231,17 +231,15 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
             card.points = float_round(
                 card.points + delta, precision_digits=POINTS_DIGITS
             )
-        values = SQL(", ").join(
-            SQL("(%s, %s)", move["move_id"], move["target"]) for move in moves
-        )
         self.env.cr.execute(
             SQL(
                 """
                 UPDATE account_move m SET lifecycle_loyalty_points = v.points
-                  FROM (VALUES %s) AS v(id, points)
+                  FROM unnest(%s::int[], %s::numeric[]) AS v(id, points)
                  WHERE m.id = v.id
                 """,
-                values,
+                [move["move_id"] for move in moves],
+                [move["target"] for move in moves],
             )
         )
         self.env["account.move"].invalidate_model(["lifecycle_loyalty_points"])
@@ -264,22 +262,29 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
             "lifecycle_kind",
             "lifecycle_date",
         )
-        now, uid = self.env.cr.now(), self.env.uid
-        rows = SQL(", ").join(
+        fields_ = self.env["loyalty.history"]._fields
+        # One array per column: a statement of fixed size whatever the
+        # number of lines.
+        arrays = SQL(", ").join(
             SQL(
-                "(%s)",
-                SQL(", ").join(
-                    [*(vals[name] for name in columns), uid, now, uid, now]
-                ),
+                "%s::%s[]",
+                [vals[name] for vals in vals_list],
+                SQL(fields_[name].column_type[1]),
             )
-            for vals in vals_list
+            for name in columns
         )
         self.env.cr.execute(
             SQL(
-                "INSERT INTO loyalty_history (%s, create_uid, create_date,"
-                " write_uid, write_date) VALUES %s",
-                SQL(", ").join(SQL.identifier(name) for name in columns),
-                rows,
+                """
+                INSERT INTO loyalty_history
+                       (%(names)s, create_uid, create_date, write_uid, write_date)
+                SELECT *, %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM unnest(%(arrays)s)
+                """,
+                names=SQL(", ").join(SQL.identifier(name) for name in columns),
+                arrays=arrays,
+                uid=self.env.uid,
+                now=self.env.cr.now(),
             )
         )
         self.env["loyalty.card"].invalidate_model(["history_ids"])
