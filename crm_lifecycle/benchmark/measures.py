@@ -3,11 +3,8 @@ floor (the same inputs read and outputs written by the fewest statements) and
 the naive peer (a few ORM queries per partner, as a typical module would)."""
 
 import time
-from datetime import timedelta
 
-from odoo import fields
-
-from . import floor_loyalty, floor_outputs
+from . import floor_loyalty, floor_outputs, naive
 
 # The module's default rules (2 invoices or 2 categories in 365 days make an
 # extension), on the bench customers, written as the module writes them:
@@ -168,41 +165,6 @@ def floor_recompute(env):
 
 
 def naive_recompute(env, partners):
-    """The phases the way a module without set-based reads would get them."""
-    since = fields.Date.today() - timedelta(days=365)
-    for partner in partners.with_env(env):
-        invoices = env["account.move"].search(
-            [
-                ("commercial_partner_id", "=", partner.id),
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                ("payment_state", "!=", "reversed"),
-            ]
-        )
-        recent = invoices.filtered(lambda m, since=since: m.invoice_date > since)
-        categories = recent.invoice_line_ids.product_id.categ_id
-        deals = env["crm.lead"].search_count(
-            [("partner_id", "child_of", partner.id), ("type", "=", "opportunity")]
-        ) + env["sale.order"].search_count(
-            [
-                ("partner_id", "child_of", partner.id),
-                ("state", "in", ("draft", "sent", "sale")),
-            ]
-        )
-        if len(recent) >= 2 or len(categories) >= 2:
-            phase = "extension"
-        elif invoices:
-            phase = "retention"
-        elif deals:
-            phase = "acquisition"
-        else:
-            phase = "selection"
-        partner.write({"lifecycle_phase": phase})
-        History = env["crm.lifecycle.phase.history"]
-        History.search(
-            [("partner_id", "=", partner.id), ("date_end", "=", False)]
-        ).write({"date_end": fields.Datetime.now()})
-        History.flush_model()
-        History.create({"partner_id": partner.id, "phase": phase})
-        env.flush_all()
-        env.invalidate_all()
+    """Every output of the daily jobs the way a module without set-based
+    reads would get them, one partner at a time (see naive.py)."""
+    naive.recompute(env, partners)

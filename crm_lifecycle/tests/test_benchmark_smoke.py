@@ -1,3 +1,4 @@
+from odoo import fields
 from odoo.tests import TransactionCase, tagged
 
 from odoo.addons.crm_lifecycle.benchmark import data, measures
@@ -122,3 +123,54 @@ class TestBenchmarkSmoke(TransactionCase):
         self.assertTrue(any(customers.mapped("payment_grade")))
         self.assertTrue(any(customers.mapped("loyalty_tier_id")))
         self.assertTrue(any(customers.mapped("rfm_segment")))
+
+    def _every_output(self):
+        """Per customer: one figure of each output of the daily jobs."""
+        self.env.flush_all()
+        self.env.invalidate_all()
+        customers = self.customers.with_company(self.env.company)
+        return {
+            partner.id: {
+                "phase": partner.lifecycle_phase,
+                "first_purchase": partner.lifecycle_first_purchase_date,
+                "payment_grade": partner.payment_grade,
+                "on_time_ratio": partner.payment_on_time_ratio,
+                "overdue_count": partner.payment_overdue_count,
+                "loyalty_points": partner.loyalty_points,
+                "loyalty_tier": partner.loyalty_tier_id.name,
+                "rfm_segment": partner.rfm_segment,
+                "churn": partner.churn_probability
+                and round(partner.churn_probability, 6),
+            }
+            for partner in customers
+        }
+
+    def test_naive_peer_writes_what_the_module_writes(self):
+        """The naive peer computes every output, not only the phases, with
+        the module's rules: its figures are the module's."""
+        env = self.env(context={"tracking_disable": True, "crm_lifecycle_engine": True})
+        env["res.partner"]._lifecycle_recompute_all()
+        env["res.partner"]._retention_recompute_all()
+        by_module = self._every_output()
+        self.assertTrue(any(o["payment_grade"] for o in by_module.values()))
+        self.assertTrue(any(o["loyalty_points"] for o in by_module.values()))
+        self.assertTrue(any(o["rfm_segment"] for o in by_module.values()))
+        measures.reset_outputs(self.env)
+        reset = self._every_output().values()
+        self.assertFalse(any(o["phase"] or o["payment_grade"] for o in reset))
+        # The day's fit, which the module's scores also come from.
+        env["crm.lifecycle.retention"]._fit_company_safe(
+            self.env.company, fields.Date.context_today(self.env.user)
+        )
+        measures.naive_recompute(env, self.customers)
+        by_naive = self._every_output()
+        differing = {
+            pid: {
+                key: (value, by_naive[pid][key])
+                for key, value in outputs.items()
+                if by_naive[pid][key] != value
+            }
+            for pid, outputs in by_module.items()
+            if by_naive[pid] != outputs
+        }
+        self.assertEqual(differing, {})

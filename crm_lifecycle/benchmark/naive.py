@@ -1,0 +1,242 @@
+"""The naive peer: every output of the daily jobs computed the way a typical
+module would, one partner at a time through the ORM (a search or two per
+partner and what its records lead to), with the module's own rules and
+formulas so that only the way of reading and writing differs."""
+
+from collections import defaultdict
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import fields
+from odoo.tools import float_round
+
+INVOICE_DOMAIN = [
+    ("move_type", "=", "out_invoice"),
+    ("state", "=", "posted"),
+    ("payment_state", "!=", "reversed"),
+]
+
+
+def recompute(env, partners):
+    """Phase, payment figures, loyalty points and tier, RFM, churn and
+    lifetime value of each partner, one partner after the other."""
+    company = env.company
+    today = fields.Date.context_today(env["res.partner"])
+    retention = env["crm.lifecycle.retention"].sudo()
+    fit = retention._latest_fit(company, today)
+    settings = retention._get_settings()
+    thresholds = env["res.partner"]._payment_grade_thresholds()
+    for partner in partners.with_env(env):
+        invoices = env["account.move"].search(
+            [("commercial_partner_id", "=", partner.id), *INVOICE_DOMAIN]
+        )
+        phase(env, partner, invoices, today)
+        payment(env, partner, invoices, today, thresholds)
+        loyalty(env, partner, company, today)
+        if fit:
+            scores(env, partner, invoices, fit, settings, today)
+        env.flush_all()
+        env.invalidate_all()
+
+
+def phase(env, partner, invoices, today):
+    """The phase from the partner's invoices, deals and categories, and a
+    history row when it changes."""
+    since = today - timedelta(days=365)
+    recent = invoices.filtered(lambda m: m.invoice_date > since)
+    categories = recent.invoice_line_ids.product_id.categ_id
+    deals = env["crm.lead"].search_count(
+        [("partner_id", "child_of", partner.id), ("type", "=", "opportunity")]
+    ) + env["sale.order"].search_count(
+        [
+            ("partner_id", "child_of", partner.id),
+            ("state", "in", ("draft", "sent", "sale")),
+        ]
+    )
+    if len(recent) >= 2 or len(categories) >= 2:
+        new = "extension"
+    elif invoices:
+        new = "retention"
+    elif deals:
+        new = "acquisition"
+    else:
+        new = "selection"
+    partner.write(
+        {
+            "lifecycle_phase": new,
+            "lifecycle_first_purchase_date": min(invoices.mapped("invoice_date"))
+            if invoices
+            else False,
+        }
+    )
+    History = env["crm.lifecycle.phase.history"]
+    History.search([("partner_id", "=", partner.id), ("date_end", "=", False)]).write(
+        {"date_end": fields.Datetime.now()}
+    )
+    History.create({"partner_id": partner.id, "phase": new})
+
+
+def payment(env, partner, invoices, today, thresholds):
+    """Payment figures from each installment and its reconciliations."""
+    since = today - relativedelta(months=12)
+    before = since - relativedelta(months=12)
+    sums = {
+        window: defaultdict(float, max_days_late=0)
+        for window in ("current", "previous")
+    }
+    overdue_amount, overdue_count = 0.0, 0
+    for invoice in invoices:
+        for line in invoice.line_ids.filtered(
+            lambda aml: aml.account_type == "asset_receivable" and aml.balance > 0
+        ):
+            due = line.date_maturity or invoice.invoice_date
+            paid = line.balance - line.amount_residual
+            last = due
+            window = sums.get(
+                "current" if due > since else "previous" if due > before else ""
+            )
+            for partial in line.matched_credit_ids:
+                if window is None:
+                    break
+                day = partial.max_date
+                last = max(last, day)
+                if day <= due:
+                    window["on_time"] += partial.amount
+                window["days_late"] += partial.amount * max((day - due).days, 0)
+                window["days_to_pay"] += partial.amount * max(
+                    (day - invoice.invoice_date).days, 0
+                )
+            overdue = (
+                line.amount_residual if line.amount_residual and due < today else 0
+            )
+            if overdue:
+                overdue_amount += overdue
+                overdue_count += 1
+            if window is None:
+                continue
+            late_until = last if not line.amount_residual else today
+            window["paid"] += paid
+            window["settled"] += paid + overdue
+            window["days_late"] += overdue * max((late_until - due).days, 0)
+            if paid or overdue:
+                window["max_days_late"] = max(
+                    window["max_days_late"], max((late_until - due).days, 0)
+                )
+    figures = {"overdue_amount": overdue_amount, "overdue_count": overdue_count}
+    for name, window in sums.items():
+        settled = window["settled"]
+        figures[name] = {
+            "on_time_ratio": window["on_time"] * 100.0 / settled if settled else 0.0,
+            "avg_days_late": window["days_late"] / settled if settled else 0.0,
+            "avg_days_to_pay": window["days_to_pay"] / window["paid"]
+            if window["paid"]
+            else 0.0,
+            "max_days_late": window["max_days_late"],
+            "has_data": bool(settled),
+        }
+    partner.write(env["res.partner"]._payment_values(figures, thresholds))
+
+
+def loyalty(env, partner, company, today):
+    """Points of each paid invoice credited to the partner's card with a
+    history line, then the tier from the points of the last 12 months."""
+    program = company.lifecycle_loyalty_program_id
+    if not program:
+        return
+    card = env["loyalty.card"].search(
+        [("partner_id", "=", partner.id), ("program_id", "=", program.id)], limit=1
+    )
+    moves = env["account.move"].search(
+        [
+            ("commercial_partner_id", "=", partner.id),
+            ("move_type", "in", ("out_invoice", "out_refund")),
+            ("state", "=", "posted"),
+        ]
+    )
+    engine = env["crm.lifecycle.loyalty.engine"]
+    for move in moves:
+        target = engine._invoice_points(
+            company,
+            move.amount_untaxed_signed,
+            move.amount_total,
+            move.amount_residual,
+            True,
+        )
+        delta = float_round(target - move.lifecycle_loyalty_points, 2)
+        if not delta:
+            continue
+        if not card:
+            card = env["loyalty.card"].create(
+                {"partner_id": partner.id, "program_id": program.id, "points": 0}
+            )
+        env["loyalty.history"].create(
+            {
+                "card_id": card.id,
+                "description": move.name,
+                "issued": max(delta, 0.0),
+                "used": max(-delta, 0.0),
+                "order_model": "account.move",
+                "order_id": move.id,
+                "lifecycle_kind": "earn" if delta > 0 else "take_back",
+            }
+        )
+        card.points += delta
+        move.lifecycle_loyalty_points = target
+    if not card:
+        return
+    since = today - relativedelta(months=12)
+    earned = sum(
+        line.issued - line.used
+        for line in card.history_ids
+        if line.lifecycle_kind in ("earn", "take_back") and line.lifecycle_date > since
+    )
+    tiers = env["crm.lifecycle.loyalty.tier"].search([("company_id", "=", company.id)])
+    reached = tiers.filtered(lambda t: t.threshold <= earned).sorted("threshold")
+    tier = reached[-1:] if reached else tiers.browse()
+    if partner.loyalty_tier_id != tier:
+        partner.write(
+            {
+                "loyalty_tier_id": tier.id,
+                "loyalty_tier_since": today if tier else False,
+                "loyalty_company_id": company.id,
+            }
+        )
+
+
+def scores(env, partner, invoices, fit, settings, today):
+    """RFM scores against the day's boundaries, churn and lifetime value
+    from the day's fit, for one customer."""
+    retention = env["crm.lifecycle.retention"]
+    if not invoices:
+        return
+    amounts = defaultdict(float)
+    for invoice in invoices:
+        amounts[invoice.invoice_date] += invoice.amount_untaxed_signed
+    days = sorted(amounts)
+    window = today - timedelta(days=settings["rfm_window_days"])
+    recent = [day for day in days if day > window]
+    row = {
+        "partner_id": partner.id,
+        "frequency": len(days) - 1,
+        "recency": (days[-1] - days[0]).days,
+        "age": (today - days[0]).days,
+        "first_amount": amounts[days[0]],
+        "positive_amount": sum(amounts.values()),
+        "net_amount": sum(amounts.values()),
+        "last_day": days[-1],
+        "window_frequency": len(recent),
+        "window_amount": sum(amounts[day] for day in recent),
+    }
+    bounds = fit.rfm_thresholds or {}
+    for key, column in (
+        ("r", "last_day"),
+        ("f", "window_frequency"),
+        ("m", "window_amount"),
+    ):
+        row[f"{key}_score"] = retention._score_from_bounds(
+            row[column], bounds.get(column)
+        )
+    values = retention._score_values(fit, [row], settings).get(partner.id)
+    if values:
+        partner.write(values)
