@@ -36,6 +36,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import fields
 from odoo.tools import SQL
 
+from ..models.crm_lifecycle_loyalty_engine import money_received_sql
+
 BASELINE_PARAM = "crm_lifecycle.bench_loyalty_baseline"
 
 # The module's history descriptions (English: the benchmark's language).
@@ -355,27 +357,9 @@ def _update_tiers(cr, today):
         # Money received in the last 12 months on customer invoices, net of
         # refunds (the engine's ``_read_tier_values``).
         amounts = SQL(
-            """
-            SELECT inv.commercial_partner_id AS partner_id,
-                   inv.company_id,
-                   SUM(CASE WHEN inv.move_type = 'out_invoice'
-                            THEN apr.amount ELSE -apr.amount END) AS amount
-              FROM account_partial_reconcile apr
-              JOIN account_move_line il
-                ON il.id IN (apr.debit_move_id, apr.credit_move_id)
-              JOIN account_move inv ON inv.id = il.move_id
-              JOIN account_move_line ol
-                ON ol.id = CASE WHEN il.id = apr.debit_move_id
-                                THEN apr.credit_move_id
-                                ELSE apr.debit_move_id END
-              JOIN account_move other ON other.id = ol.move_id
-             WHERE inv.move_type IN ('out_invoice', 'out_refund')
-               AND inv.state = 'posted'
-               AND other.move_type NOT IN ('out_invoice', 'out_refund')
-               AND apr.max_date > %s
-             GROUP BY 1, 2
-            """,
-            since,
+            "SELECT partner_id, company_id, SUM(amount) AS amount"
+            " FROM (%s) received GROUP BY 1, 2",
+            money_received_sql(since, SQL("TRUE")),
         )
     else:
         amounts = SQL(

@@ -15,6 +15,36 @@ POINTS_DIGITS = 2
 TIER_MOVE_FIELDS = {"loyalty_tier_id", "loyalty_tier_since"}
 
 
+def money_received_sql(since, where):
+    """Rows (partner_id, company_id, amount): money received since
+    ``since`` on the customer invoices matching ``where`` (``inv``),
+    negative for money refunded on credit notes; an invoice settled by
+    a credit note brings no new money."""
+    return SQL(
+        """
+        SELECT inv.commercial_partner_id AS partner_id, inv.company_id,
+               CASE WHEN inv.move_type = 'out_invoice'
+                    THEN apr.amount ELSE -apr.amount END AS amount
+          FROM account_partial_reconcile apr
+          JOIN account_move_line il
+            ON il.id IN (apr.debit_move_id, apr.credit_move_id)
+          JOIN account_move inv ON inv.id = il.move_id
+          JOIN account_move_line ol
+            ON ol.id = CASE WHEN il.id = apr.debit_move_id
+                            THEN apr.credit_move_id
+                            ELSE apr.debit_move_id END
+          JOIN account_move other ON other.id = ol.move_id
+         WHERE %(where)s
+           AND inv.move_type IN ('out_invoice', 'out_refund')
+           AND inv.state = 'posted'
+           AND other.move_type NOT IN ('out_invoice', 'out_refund')
+           AND apr.max_date > %(since)s
+        """,
+        where=where,
+        since=since,
+    )
+
+
 class CrmLifecycleLoyaltyEngine(models.AbstractModel):
     """Loyalty points and tiers on top of Odoo's loyalty programs.
 
@@ -377,32 +407,23 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT inv.commercial_partner_id,
-                       SUM(CASE WHEN inv.move_type = 'out_invoice'
-                                THEN apr.amount ELSE -apr.amount END)
-                  FROM account_partial_reconcile apr
-                  JOIN account_move_line il
-                    ON il.id IN (apr.debit_move_id, apr.credit_move_id)
-                  JOIN account_move inv ON inv.id = il.move_id
-                  JOIN account_move_line ol
-                    ON ol.id = CASE WHEN il.id = apr.debit_move_id
-                                    THEN apr.credit_move_id
-                                    ELSE apr.debit_move_id END
-                  JOIN account_move other ON other.id = ol.move_id
-                 -- = ANY first: the planner then reads the partners'
-                 -- invoices by index instead of hashing all of them.
-                 WHERE inv.commercial_partner_id = ANY(%(partners)s)
-                   AND (inv.commercial_partner_id, inv.company_id) IN (
-                        SELECT * FROM unnest(%(partners)s::int[], %(companies)s::int[]))
-                   AND inv.move_type IN ('out_invoice', 'out_refund')
-                   AND inv.state = 'posted'
-                   AND other.move_type NOT IN ('out_invoice', 'out_refund')
-                   AND apr.max_date > %(since)s
-                 GROUP BY inv.commercial_partner_id
+                SELECT partner_id, SUM(amount)
+                  FROM (%(received)s) received
+                 GROUP BY partner_id
                 """,
-                partners=partner_ids,
-                companies=company_ids,
-                since=since,
+                # = ANY first: the planner then reads the partners' invoices
+                # by index instead of hashing all of them.
+                received=money_received_sql(
+                    since,
+                    SQL(
+                        """inv.commercial_partner_id = ANY(%(partners)s)
+                       AND (inv.commercial_partner_id, inv.company_id) IN (
+                        SELECT * FROM unnest(%(partners)s::int[],
+                                             %(companies)s::int[]))""",
+                        partners=partner_ids,
+                        companies=company_ids,
+                    ),
+                ),
             )
         )
         for pid, amount in self.env.cr.fetchall():
