@@ -74,6 +74,8 @@ def phase(env, partner, invoices, today):
     History.search([("partner_id", "=", partner.id), ("date_end", "=", False)]).write(
         {"date_end": fields.Datetime.now()}
     )
+    # The open row closed in the database before the new one opens.
+    History.flush_model()
     History.create({"partner_id": partner.id, "phase": new})
 
 
