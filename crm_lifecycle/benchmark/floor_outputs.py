@@ -181,22 +181,21 @@ def payment_floor_sql(env, today=None):
         )
         for name, value in values.items()
     )
+
     # Every company's key is rewritten: the company keys are dropped from
     # the current value, then the new non-fallback values merged in.
-    assignments = SQL(", ").join(
-        SQL(
-            "%(col)s = NULLIF((COALESCE(p.%(col)s, '{}'::jsonb) - n.company_keys)"
+    def merged(name):
+        return SQL(
+            "NULLIF((COALESCE(p.%(col)s, '{}'::jsonb) - n.company_keys)"
             " || COALESCE(n.%(col)s, '{}'::jsonb), '{}'::jsonb)",
             col=SQL.identifier(name),
         )
-        for name in PAYMENT_COLUMNS
+
+    assignments = SQL(", ").join(
+        SQL("%s = %s", SQL.identifier(name), merged(name)) for name in PAYMENT_COLUMNS
     )
     changed = SQL(" OR ").join(
-        SQL(
-            "p.%(col)s IS DISTINCT FROM NULLIF((COALESCE(p.%(col)s, '{}'::jsonb)"
-            " - n.company_keys) || COALESCE(n.%(col)s, '{}'::jsonb), '{}'::jsonb)",
-            col=SQL.identifier(name),
-        )
+        SQL("p.%s IS DISTINCT FROM %s", SQL.identifier(name), merged(name))
         for name in PAYMENT_COLUMNS
     )
     # payment_grade_a_ratio -> a, ..., payment_grade_e_days -> e_days
@@ -211,20 +210,6 @@ def payment_floor_sql(env, today=None):
         WITH t AS (
             SELECT %(a)s AS a, %(b)s AS b, %(c)s AS c, %(d)s AS d,
                    %(e_days)s AS e_days
-        ), rows AS (
-            SELECT i.partner_id, i.company_id,
-                   i.date_due > %(since)s AS in_current,
-                   i.date_due > %(before)s AND i.date_due <= %(since)s
-                       AS in_previous,
-                   i.amount_paid, i.amount_paid_on_time,
-                   i.amount_days_late, i.amount_days_to_pay,
-                   CASE WHEN NOT i.is_paid AND i.date_due < %(today)s
-                        THEN i.amount_residual ELSE 0 END AS overdue,
-                   CASE WHEN i.is_paid
-                        THEN GREATEST(i.last_payment - i.date_due, 0)
-                        ELSE GREATEST(%(today)s - i.date_due, 0)
-                   END AS days_late
-              FROM (%(base)s) i
         ), figures AS (
             SELECT f.*,
                    ROUND(CASE WHEN f.c_settled <> 0
@@ -233,13 +218,7 @@ def payment_floor_sql(env, today=None):
                    ROUND(CASE WHEN f.p_settled <> 0
                               THEN f.p_on_time * 100 / f.p_settled ELSE 0 END, 1)
                        AS p_ratio
-              FROM (
-                SELECT partner_id, company_id, %(current)s, %(previous)s,
-                       COALESCE(SUM(overdue), 0),
-                       COUNT(*) FILTER (WHERE overdue > 0)
-                  FROM rows
-                 GROUP BY partner_id, company_id
-              ) f(%(figure_names)s)
+              FROM (%(figures)s) f(%(figure_names)s)
         ), v AS (
             SELECT f.*, %(grade)s AS grade, %(grade_previous)s AS grade_previous
               FROM figures f, t
@@ -258,12 +237,7 @@ def payment_floor_sql(env, today=None):
          WHERE p.id = n.id AND (%(changed)s)
         """,
         **thresholds,
-        since=since,
-        before=before,
-        today=today,
-        base=Installment._base_query(),
-        current=Installment._window_aggregates(SQL("in_current")),
-        previous=Installment._window_aggregates(SQL("in_previous")),
+        figures=Installment._figures_sql(today, since, before),
         figure_names=SQL(", ").join(SQL.identifier(name) for name in figure_names),
         grade=_grade_sql("c"),
         grade_previous=_grade_sql("p"),
@@ -330,24 +304,11 @@ def _read_company_stats(env, company, today, window_days):
                    positive_amount::float8, first_amount::float8,
                    net_amount::float8, last_day,
                    window_frequency, window_amount::float8,
-                   %(r)s, %(f)s, %(m)s
-              FROM (
-                SELECT s.*,
-                       RANK() OVER (ORDER BY s.last_day) AS r_rank,
-                       COUNT(*) OVER (PARTITION BY s.last_day) AS r_ties,
-                       RANK() OVER (ORDER BY s.window_frequency) AS f_rank,
-                       COUNT(*) OVER (PARTITION BY s.window_frequency) AS f_ties,
-                       RANK() OVER (ORDER BY s.window_amount) AS m_rank,
-                       COUNT(*) OVER (PARTITION BY s.window_amount) AS m_ties,
-                       COUNT(*) OVER () AS n
-                  FROM (%(stats)s) s
-              ) ranked
+                   r_score, f_score, m_score
+              FROM (%s) ranked
              ORDER BY partner_id
             """,
-            stats=Retention._stats_sql(company, today, window_days),
-            r=Retention._quintile_sql("r_rank", "r_ties"),
-            f=Retention._quintile_sql("f_rank", "f_ties"),
-            m=Retention._quintile_sql("m_rank", "m_ties"),
+            Retention._ranked_stats_sql(company, today, window_days),
         )
     )
     rows = env.cr.fetchall()

@@ -217,42 +217,7 @@ class CrmLifecyclePaymentInstallment(models.Model):
         since = today - relativedelta(months=12)
         before = since - relativedelta(months=12)
         self.env["res.partner"]._lifecycle_flush_inputs()
-        self.env.cr.execute(
-            SQL(
-                """
-                WITH rows AS (
-                    SELECT i.partner_id, i.company_id,
-                           i.date_due > %(since)s AS in_current,
-                           i.date_due > %(before)s AND i.date_due <= %(since)s
-                               AS in_previous,
-                           i.amount_paid, i.amount_paid_on_time,
-                           i.amount_days_late, i.amount_days_to_pay,
-                           CASE WHEN NOT i.is_paid AND i.date_due < %(today)s
-                                THEN i.amount_residual ELSE 0 END AS overdue,
-                           CASE WHEN i.is_paid
-                                THEN GREATEST(i.last_payment - i.date_due, 0)
-                                ELSE GREATEST(%(today)s - i.date_due, 0)
-                           END AS days_late
-                      FROM (%(base)s) i
-                     WHERE i.partner_id = ANY(%(ids)s)
-                )
-                SELECT partner_id, company_id,
-                       %(current)s,
-                       %(previous)s,
-                       COALESCE(SUM(overdue), 0),
-                       COUNT(*) FILTER (WHERE overdue > 0)
-                  FROM rows
-                 GROUP BY partner_id, company_id
-                """,
-                base=self._base_query(),
-                ids=list(partner_ids),
-                today=today,
-                since=since,
-                before=before,
-                current=self._window_aggregates(SQL("in_current")),
-                previous=self._window_aggregates(SQL("in_previous")),
-            )
-        )
+        self.env.cr.execute(self._figures_sql(today, since, before, partner_ids))
         result = {}
         for row in self.env.cr.fetchall():
             partner_id, company_id = row[:2]
@@ -263,6 +228,50 @@ class CrmLifecyclePaymentInstallment(models.Model):
                 "overdue_count": row[13],
             }
         return result
+
+    @api.model
+    def _figures_sql(self, today, since, before, partner_ids=None):
+        """One row per (commercial partner, company) with installments: the
+        five sums of each window (see _window_aggregates), the current one
+        after ``since``, the previous one from ``before`` to ``since``, then
+        the amount and count overdue ``today``; for all partners, or those
+        of ``partner_ids``."""
+        return SQL(
+            """
+            WITH rows AS (
+                SELECT i.partner_id, i.company_id,
+                       i.date_due > %(since)s AS in_current,
+                       i.date_due > %(before)s AND i.date_due <= %(since)s
+                           AS in_previous,
+                       i.amount_paid, i.amount_paid_on_time,
+                       i.amount_days_late, i.amount_days_to_pay,
+                       CASE WHEN NOT i.is_paid AND i.date_due < %(today)s
+                            THEN i.amount_residual ELSE 0 END AS overdue,
+                       CASE WHEN i.is_paid
+                            THEN GREATEST(i.last_payment - i.date_due, 0)
+                            ELSE GREATEST(%(today)s - i.date_due, 0)
+                       END AS days_late
+                  FROM (%(base)s) i
+                 WHERE %(partners)s
+            )
+            SELECT partner_id, company_id,
+                   %(current)s,
+                   %(previous)s,
+                   COALESCE(SUM(overdue), 0),
+                   COUNT(*) FILTER (WHERE overdue > 0)
+              FROM rows
+             GROUP BY partner_id, company_id
+            """,
+            base=self._base_query(),
+            partners=SQL("TRUE")
+            if partner_ids is None
+            else SQL("i.partner_id = ANY(%s)", list(partner_ids)),
+            today=today,
+            since=since,
+            before=before,
+            current=self._window_aggregates(SQL("in_current")),
+            previous=self._window_aggregates(SQL("in_previous")),
+        )
 
     @api.model
     def _window_aggregates(self, condition):

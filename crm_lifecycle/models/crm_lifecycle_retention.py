@@ -171,36 +171,40 @@ class CrmLifecycleRetention(models.AbstractModel):
         )
 
     @api.model
+    def _ranked_stats_sql(self, company, today, window_days):
+        """The stats of all the customers of ``company`` (_stats_sql), with
+        their R, F and M scores ranked among them, in partner order."""
+        return SQL(
+            """
+            SELECT partner_id, frequency, recency, age, first_amount,
+                   positive_amount, net_amount, last_day,
+                   window_frequency, window_amount,
+                   %(r)s AS r_score, %(f)s AS f_score, %(m)s AS m_score
+              FROM (
+                SELECT s.*,
+                       RANK() OVER (ORDER BY s.last_day) AS r_rank,
+                       COUNT(*) OVER (PARTITION BY s.last_day) AS r_ties,
+                       RANK() OVER (ORDER BY s.window_frequency) AS f_rank,
+                       COUNT(*) OVER (PARTITION BY s.window_frequency) AS f_ties,
+                       RANK() OVER (ORDER BY s.window_amount) AS m_rank,
+                       COUNT(*) OVER (PARTITION BY s.window_amount) AS m_ties,
+                       COUNT(*) OVER () AS n
+                  FROM (%(stats)s) s
+              ) ranked
+             ORDER BY partner_id
+            """,
+            stats=self._stats_sql(company, today, window_days),
+            r=self._quintile_sql("r_rank", "r_ties"),
+            f=self._quintile_sql("f_rank", "f_ties"),
+            m=self._quintile_sql("m_rank", "m_ties"),
+        )
+
+    @api.model
     def _read_stats(self, company, today, window_days):
         """{partner_id: row dict} for all the customers of ``company``, with
         their R, F and M scores ranked among them (the fit step)."""
         self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT partner_id, frequency, recency, age, first_amount,
-                       positive_amount, net_amount, last_day,
-                       window_frequency, window_amount,
-                       %(r)s AS r_score, %(f)s AS f_score, %(m)s AS m_score
-                  FROM (
-                    SELECT s.*,
-                           RANK() OVER (ORDER BY s.last_day) AS r_rank,
-                           COUNT(*) OVER (PARTITION BY s.last_day) AS r_ties,
-                           RANK() OVER (ORDER BY s.window_frequency) AS f_rank,
-                           COUNT(*) OVER (PARTITION BY s.window_frequency) AS f_ties,
-                           RANK() OVER (ORDER BY s.window_amount) AS m_rank,
-                           COUNT(*) OVER (PARTITION BY s.window_amount) AS m_ties,
-                           COUNT(*) OVER () AS n
-                      FROM (%(stats)s) s
-                  ) ranked
-                 ORDER BY partner_id
-                """,
-                stats=self._stats_sql(company, today, window_days),
-                r=self._quintile_sql("r_rank", "r_ties"),
-                f=self._quintile_sql("f_rank", "f_ties"),
-                m=self._quintile_sql("m_rank", "m_ties"),
-            )
-        )
+        self.env.cr.execute(self._ranked_stats_sql(company, today, window_days))
         return {row["partner_id"]: row for row in self.env.cr.dictfetchall()}
 
     @api.model

@@ -2,10 +2,12 @@ import math
 from datetime import timedelta
 
 from odoo import Command, fields
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
 from odoo.tools import SQL
 
-from odoo.addons.crm_lifecycle.benchmark import data, floor_outputs
+from odoo.addons.crm_lifecycle.benchmark import floor_outputs
+
+from .common_benchmark import BenchmarkCommon
 
 PAYMENT_FIELDS = floor_outputs.PAYMENT_COLUMNS
 RETENTION_FIELDS = tuple(name for name, _type in floor_outputs.RETENTION_COLUMNS)
@@ -31,7 +33,7 @@ FIT_FIELDS = (
 
 
 @tagged("post_install", "-at_install")
-class TestBenchmarkFloor(TransactionCase):
+class TestBenchmarkFloor(BenchmarkCommon):
     """The SQL floors of the payment figures and of the retention analytics
     write exactly what the module writes, so that the benchmark sets the
     module against an honest floor."""
@@ -39,13 +41,11 @@ class TestBenchmarkFloor(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        data.build(cls.env, customers=40, invoices=240)
         cls._second_company()
         cls.env.flush_all()
         cls.partners = cls.env["res.partner"].search([], order="id")
         cls.partners = cls.partners.filtered(lambda p: p.commercial_partner_id == p)
         cls.companies = cls.env["res.company"].search([], order="id")
-        cls.today = fields.Date.context_today(cls.env["res.partner"])
 
     @classmethod
     def _second_company(cls):

@@ -1,13 +1,15 @@
 from datetime import timedelta
 
 from odoo import fields
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
 
 from odoo.addons.crm_lifecycle.benchmark import data, floor_loyalty
 
+from .common_benchmark import BenchmarkCommon
+
 
 @tagged("post_install", "-at_install")
-class TestBenchmarkLoyalty(TransactionCase):
+class TestBenchmarkLoyalty(BenchmarkCommon):
     """The benchmark's loyalty and survey data at a tiny scale: the company
     has a loyalty program and tiers that split the customers, some of them
     were members already (without any invoice awarded twice), a fifth
@@ -17,13 +19,8 @@ class TestBenchmarkLoyalty(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        data.build(cls.env, customers=40, invoices=240)
-        cls.customers = cls.env["res.partner"].search(
-            [("name", "=like", "Bench Customer %")], order="id"
-        )
         cls.company = cls.env.company
         cls.program = cls.company.lifecycle_loyalty_program_id
-        cls.today = fields.Date.context_today(cls.env["res.partner"])
 
     # ------------------------------------------------------------
     # Helpers

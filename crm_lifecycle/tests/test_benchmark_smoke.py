@@ -1,22 +1,16 @@
 from odoo import fields
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
 
 from odoo.addons.crm_lifecycle.benchmark import data, measures
 
+from .common_benchmark import BenchmarkCommon
+
 
 @tagged("post_install", "-at_install")
-class TestBenchmarkSmoke(TransactionCase):
+class TestBenchmarkSmoke(BenchmarkCommon):
     """The benchmark machinery at a tiny scale, so that it cannot rot: the
     bulk data passes Odoo's consistency expectations, and the module, the
     SQL floor and the naive peer agree on every phase."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        data.build(cls.env, customers=40, invoices=240)
-        cls.customers = cls.env["res.partner"].search(
-            [("name", "=like", "Bench Customer %")], order="id"
-        )
 
     def _phases(self):
         self.env.invalidate_all()
