@@ -79,12 +79,15 @@ WITH inv AS (
       FROM (
           SELECT f.id, f.phase, s.step, s.rank,
                  -- LEAST ignores a NULL: a phase without a date stays NULL
+                 -- "now" as the module's: the clock when the rows are
+                 -- written (not when the transaction began), to the second
                  CASE WHEN s.step = f.phase OR s.start IS NOT NULL
-                      THEN LEAST(COALESCE(s.start, now() AT TIME ZONE 'UTC'),
-                                 now() AT TIME ZONE 'UTC') END AS start
+                      THEN LEAST(COALESCE(s.start, n.now), n.now) END AS start
             FROM facts f
+           CROSS JOIN (SELECT date_trunc('second', clock_timestamp()
+                                         AT TIME ZONE 'UTC') AS now) n
            CROSS JOIN LATERAL (VALUES
-                ('selection', 1, COALESCE(f.first_contact, now() AT TIME ZONE 'UTC')),
+                ('selection', 1, COALESCE(f.first_contact, n.now)),
                 ('acquisition', 2, f.first_deal),
                 ('retention', 3, f.first_invoice::timestamp),
                 ('extension', 4, CASE WHEN f.first_invoice IS NOT NULL
