@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .res_partner import ALL_PASSES, PASS_PAYMENT
+from .res_partner import ALL_PASSES, PASS_LOYALTY, PASS_PAYMENT, PASS_PHASE
 
 
 class AccountMove(models.Model):
@@ -27,7 +27,7 @@ class AccountMove(models.Model):
             # move on payment, or when a paid invoice is cancelled).
             posting = vals.get("state") == "posted" and "partner_id" not in vals
             (before | self._lifecycle_customer_partners())._lifecycle_mark_pending(
-                frozenset({PASS_PAYMENT}) if posting else ALL_PASSES
+                frozenset({PASS_PHASE, PASS_PAYMENT}) if posting else ALL_PASSES
             )
         return result
 
@@ -46,14 +46,28 @@ class AccountPartialReconcile(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         partials = super().create(vals_list)
-        partials._lifecycle_partners()._lifecycle_mark_pending()
+        partials._lifecycle_partners()._lifecycle_mark_pending(
+            partials._lifecycle_passes()
+        )
         return partials
 
     def unlink(self):
-        partners = self._lifecycle_partners()
+        partners, passes = self._lifecycle_partners(), self._lifecycle_passes()
         result = super().unlink()
-        partners._lifecycle_mark_pending()
+        partners._lifecycle_mark_pending(passes)
         return result
+
+    def _lifecycle_passes(self):
+        """A payment moves money, not the phase; a credit note matched with
+        an invoice may reverse it, which takes it out of the phase rules."""
+        customer_documents = ("out_invoice", "out_refund")
+        for partial in self:
+            if (
+                partial.debit_move_id.move_id.move_type in customer_documents
+                and partial.credit_move_id.move_id.move_type in customer_documents
+            ):
+                return ALL_PASSES
+        return frozenset({PASS_PAYMENT, PASS_LOYALTY})
 
     def _lifecycle_partners(self):
         lines = self.debit_move_id | self.credit_move_id

@@ -14,12 +14,15 @@ LIFECYCLE_SYNCED_FIELDS = {
     "lifecycle_phase_locked",
 }
 PENDING_KEY = "crm_lifecycle.pending_partner_ids"
-# The passes of a recompute besides the phase, which every event needs:
-# payment figures move with invoices and payments, loyalty points and tiers
-# with money received (and an invoice leaving the posted state).
+# The passes of a recompute, so that an event runs only those it can
+# change: the phase moves with deals and invoices (and a credit note that
+# reverses an invoice), payment figures with invoices and payments, loyalty
+# points and tiers with money received (and an invoice leaving the posted
+# state).
+PASS_PHASE = "phase"
 PASS_PAYMENT = "payment"
 PASS_LOYALTY = "loyalty"
-ALL_PASSES = frozenset({PASS_PAYMENT, PASS_LOYALTY})
+ALL_PASSES = frozenset({PASS_PHASE, PASS_PAYMENT, PASS_LOYALTY})
 # The partner fields the set-based reads of the recompute look at.
 PARTNER_INPUT_FIELDS = [
     "active",
@@ -190,7 +193,7 @@ class ResPartner(models.Model):
                     setting[0], reason, manual=True, lock=setting[1]
                 )
         # A new partner has no invoice yet: its phase is all there is.
-        partners._lifecycle_mark_pending(passes=frozenset())
+        partners._lifecycle_mark_pending(passes=frozenset({PASS_PHASE}))
         return partners
 
     def write(self, vals):
@@ -398,9 +401,11 @@ class ResPartner(models.Model):
     def _lifecycle_recompute(self, passes=ALL_PASSES):
         """Apply the automatic rules to these partners now.
 
-        :param passes: what else to recompute besides the phase (a subset of
-            ALL_PASSES), for an event known to change nothing else
+        :param passes: what to recompute (a subset of ALL_PASSES), for an
+            event known to change nothing else
         """
+        if PASS_PHASE not in passes:
+            return 0
         return (
             self.env["crm.lifecycle.engine"]
             .sudo()
@@ -412,8 +417,8 @@ class ResPartner(models.Model):
         that an event (an order confirmed, an invoice posted, a payment
         reconciled) costs one set-based recompute whatever it touched.
 
-        :param passes: what the event may change besides the phase (see
-            ALL_PASSES); a partner touched by several events gets them all
+        :param passes: what the event may change (see ALL_PASSES); a
+            partner touched by several events gets them all
         """
         ids = {pid for pid in self.commercial_partner_id.ids if pid}
         if not ids or self.env.context.get("crm_lifecycle_no_event"):

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .res_partner import PASS_PHASE
+
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
@@ -18,7 +20,7 @@ class SaleOrder(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         orders = super().create(vals_list)
-        orders.partner_id._lifecycle_mark_pending(passes=frozenset())
+        orders.partner_id._lifecycle_mark_pending(passes=frozenset({PASS_PHASE}))
         return orders
 
     def write(self, vals):
@@ -26,5 +28,7 @@ class SaleOrder(models.Model):
         before = self.partner_id if touched else self.env["res.partner"]
         result = super().write(vals)
         if touched:
-            (before | self.partner_id)._lifecycle_mark_pending(passes=frozenset())
+            (before | self.partner_id)._lifecycle_mark_pending(
+                passes=frozenset({PASS_PHASE})
+            )
         return result

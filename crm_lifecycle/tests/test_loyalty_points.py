@@ -160,8 +160,9 @@ class TestLoyaltyPoints(LoyaltyCommon):
 
     def test_events_run_only_the_passes_they_need(self):
         """Posting moves no money: the invoice's partner gets its phase and
-        payment figures, not a loyalty pass; a payment, or a paid invoice
-        put back to draft, gets all of them; an order only its phase."""
+        payment figures, not a loyalty pass; a payment moves money, not the
+        phase; a paid invoice put back to draft gets every pass; an order
+        only its phase."""
         calls = []
 
         def spy(name, original):
@@ -172,9 +173,17 @@ class TestLoyaltyPoints(LoyaltyCommon):
 
             return recompute
 
+        def passes():
+            self.env.cr.flush()
+            ran = sorted(calls)
+            calls.clear()
+            return ran
+
+        Engine = self.registry["crm.lifecycle.engine"]
         Loyalty = self.registry["crm.lifecycle.loyalty.engine"]
         Partner = self.registry["res.partner"]
         spies = (
+            patch.object(Engine, "_recompute", spy("phase", Engine._recompute)),
             patch.object(Loyalty, "_recompute", spy("loyalty", Loyalty._recompute)),
             patch.object(
                 Partner,
@@ -182,29 +191,23 @@ class TestLoyaltyPoints(LoyaltyCommon):
                 spy("payment", Partner._payment_recompute),
             ),
         )
+        ids = self.customer.ids
         # Whatever an earlier test left pending is not this test's business.
         self.env.cr.flush()
-        with spies[0], spies[1]:
+        with spies[0], spies[1], spies[2]:
             invoice = self._invoice(300.0)
-            self.env.cr.flush()
-            self.assertEqual(calls, [("payment", self.customer.ids)])
+            self.assertEqual(passes(), [("payment", ids), ("phase", ids)])
+            self.assertEqual(self.customer.lifecycle_phase, "retention")
 
-            calls.clear()
             self._pay(invoice)
-            self.assertEqual(
-                sorted(calls),
-                [("loyalty", self.customer.ids), ("payment", self.customer.ids)],
-            )
+            self.assertEqual(passes(), [("loyalty", ids), ("payment", ids)])
             self.assertEqual(self._card().points, 300.0)
 
-            calls.clear()
             invoice.button_draft()
-            self.env.cr.flush()
-            self.assertIn(("loyalty", self.customer.ids), calls)
+            self.assertEqual(
+                passes(), [("loyalty", ids), ("payment", ids), ("phase", ids)]
+            )
             self.assertEqual(self._card().points, 0.0)
 
-            calls.clear()
             self.env["sale.order"].create({"partner_id": self.customer.id})
-            self.env.cr.flush()
-            self.assertEqual(calls, [])
-            self.assertEqual(self.customer.lifecycle_phase, "retention")
+            self.assertEqual(passes(), [("phase", ids)])
