@@ -679,14 +679,9 @@ class CrmLifecycleRetention(models.AbstractModel):
                 self._fit_company_safe(company, today)
                 done = 1
                 break
-            self.env.cr.execute(
-                SQL(
-                    "%s ORDER BY p.id LIMIT %s",
-                    self._todo_sql(company, today),
-                    batch_size,
-                )
+            ids, _more = self.env["res.partner"]._lifecycle_next_batch(
+                ("retention", company.id), self._todo_sql(company, today), batch_size
             )
-            ids = [pid for (pid,) in self.env.cr.fetchall()]
             if ids:
                 self._score_batch_safe(company, fit, ids, today, settings)
                 done = len(ids)
@@ -764,6 +759,9 @@ class CrmLifecycleRetention(models.AbstractModel):
             "UPDATE res_partner SET retention_score_date = NULL"
             " WHERE retention_score_date IS NOT NULL"
         )
-        self.env["res.partner"].invalidate_model(["retention_score_date"])
+        Partner = self.env["res.partner"]
+        Partner.invalidate_model(["retention_score_date"])
+        for company in self.env["res.company"].search([]):
+            Partner._lifecycle_forget_scan(("retention", company.id))
         while self._run_step(batch_size):
             pass

@@ -33,6 +33,11 @@ PARTNER_INPUT_FIELDS = [
     "supplier_rank",
     "user_id",
 ]
+# Where today's scan of each daily job got to, per database and job: a hint
+# that spares each batch a walk over the partners already done (the whole
+# table by the last batch). A worker without it, or a partner left behind
+# it, falls back to a scan from the start (see _lifecycle_next_batch).
+_SCAN_HINTS = {}
 
 
 class ResPartner(models.Model):
@@ -457,20 +462,19 @@ class ResPartner(models.Model):
         )
         today = fields.Date.context_today(self)
         self.env.flush_all()
-        self.env.cr.execute(
+        ids, more = self._lifecycle_next_batch(
+            "lifecycle",
             SQL(
                 """
-                SELECT id FROM res_partner
-                 WHERE active AND id = commercial_partner_id
-                   AND (lifecycle_recompute_date IS NULL
-                        OR lifecycle_recompute_date < %(today)s)
-                 ORDER BY id LIMIT %(limit)s
+                SELECT p.id FROM res_partner p
+                 WHERE p.active AND p.id = p.commercial_partner_id
+                   AND (p.lifecycle_recompute_date IS NULL
+                        OR p.lifecycle_recompute_date < %s)
                 """,
-                today=today,
-                limit=batch_size,
-            )
+                today,
+            ),
+            batch_size,
         )
-        ids = [pid for (pid,) in self.env.cr.fetchall()]
         partners = self.sudo().browse(ids)
         # Done for today, recomputed or skipped: a bad partner is not retried
         # until tomorrow. Set first, so that the rows are written once, with
@@ -495,12 +499,41 @@ class ResPartner(models.Model):
         # partners in one transaction (installation, a manager's request)
         # holds one batch in memory, not every partner it has seen.
         self.env.invalidate_all()
-        # A full batch: more may remain (the next call says). An exact count
-        # would scan every partner after each batch (50 scans at 100,000
-        # customers); the retention job reports the same way.
-        remaining = 1 if len(ids) == batch_size else 0
+        # More may remain (the next call says) rather than an exact count,
+        # which would scan every partner after each batch (50 scans at
+        # 100,000 customers); the retention job reports the same way.
+        remaining = 1 if more else 0
         self.env["ir.cron"]._notify_progress(done=len(ids), remaining=remaining)
         return remaining
+
+    @api.model
+    def _lifecycle_next_batch(self, job, query, limit):
+        """The ids of the next ``limit`` partners of ``query`` (a SELECT of
+        ``p.id`` from ``res_partner p`` with a WHERE clause, the partners a
+        daily job has still to do), in id order, from where the job's
+        previous batch of the day stopped; from the start once nothing is
+        left after it, so that no partner is left behind. Returns the ids,
+        and whether more may remain (all is done once a scan from the start
+        comes back short)."""
+        today = fields.Date.context_today(self)
+        key = (self.env.cr.dbname, job)
+        day, after = _SCAN_HINTS.get(key, (today, 0))
+        after = after if day == today else 0
+        ids, start = [], 0
+        for start in (after, 0) if after else (0,):
+            self.env.cr.execute(
+                SQL("%s AND p.id > %s ORDER BY p.id LIMIT %s", query, start, limit)
+            )
+            ids = [pid for (pid,) in self.env.cr.fetchall()]
+            if ids:
+                break
+        _SCAN_HINTS[key] = (today, ids[-1] if ids else 0)
+        return ids, bool(start or len(ids) == limit)
+
+    @api.model
+    def _lifecycle_forget_scan(self, job):
+        """The next batch of ``job`` starts from the first partner."""
+        _SCAN_HINTS.pop((self.env.cr.dbname, job), None)
 
     @api.model
     def _lifecycle_recompute_all(self, batch_size=None):
@@ -512,5 +545,6 @@ class ResPartner(models.Model):
             " WHERE lifecycle_recompute_date IS NOT NULL"
         )
         self.invalidate_model(["lifecycle_recompute_date"])
+        self._lifecycle_forget_scan("lifecycle")
         while self._cron_lifecycle_recompute(batch_size=batch_size):
             pass

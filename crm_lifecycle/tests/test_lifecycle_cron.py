@@ -1,5 +1,6 @@
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.tests import tagged
 
 from odoo.addons.crm_lifecycle.models.crm_lifecycle_engine import CrmLifecycleEngine
@@ -90,13 +91,41 @@ class TestLifecycleCron(CrmLifecycleCommon):
                 remaining.append(left)
                 if not left:
                     break
-        # Two full batches (more may remain), then the last one.
-        self.assertEqual(remaining, [1, 1, 0])
+        # Three batches, each saying more may remain, then a scan from the
+        # start that finds nobody left behind.
+        self.assertEqual(remaining, [1, 1, 1, 0])
         self.assertEqual(
-            [call.kwargs["done"] for call in progress.call_args_list], [3, 3, 1]
+            [call.kwargs["done"] for call in progress.call_args_list], [3, 3, 1, 0]
         )
         # Done today: a second run has nothing left to do.
         self.assertEqual(Partner._cron_lifecycle_recompute(batch_size=3), 0)
+
+    def test_no_partner_left_behind_the_scan(self):
+        """Each batch starts where the previous one stopped; a partner left
+        behind (its batch rolled back, say) is still done before the job
+        says it is finished."""
+        Partner = self.env["res.partner"]
+        Partner._lifecycle_recompute_all()
+        self.env.cr.execute(
+            "UPDATE res_partner SET lifecycle_recompute_date = NULL WHERE id = ANY(%s)",
+            [self.partners.ids],
+        )
+        Partner.invalidate_model()
+        self.assertEqual(Partner._cron_lifecycle_recompute(batch_size=3), 1)
+        first = self.partners.sorted("id")[0]
+        self.assertTrue(first.lifecycle_recompute_date)
+        first.invalidate_recordset()
+        self.env.cr.execute(
+            "UPDATE res_partner SET lifecycle_recompute_date = NULL WHERE id = %s",
+            [first.id],
+        )
+        while Partner._cron_lifecycle_recompute(batch_size=3):
+            pass
+        self.partners.invalidate_recordset()
+        self.assertEqual(
+            set(self.partners.mapped("lifecycle_recompute_date")),
+            {fields.Date.context_today(Partner)},
+        )
 
     def test_cron_survives_one_broken_record(self):
         self.env.flush_all()
