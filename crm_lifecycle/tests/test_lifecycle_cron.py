@@ -18,6 +18,15 @@ class TestLifecycleCron(CrmLifecycleCommon):
             cls.partners |= cls._new_customer(f"Cron Customer {index}")
         cls.env.cr.flush()
 
+    def _to_do_again(self, partners):
+        """These partners not yet recomputed today, as if their batch had
+        not run."""
+        self.env.cr.execute(
+            "UPDATE res_partner SET lifecycle_recompute_date = NULL WHERE id = ANY(%s)",
+            [partners.ids],
+        )
+        self.env["res.partner"].invalidate_model()
+
     def _build_mixed_book(self):
         """Seven customers, every phase, made through the events."""
         p = self.partners
@@ -77,11 +86,7 @@ class TestLifecycleCron(CrmLifecycleCommon):
     def test_cron_works_in_batches_with_progress(self):
         Partner = self.env["res.partner"]
         Partner._lifecycle_recompute_all()
-        self.env.cr.execute(
-            "UPDATE res_partner SET lifecycle_recompute_date = NULL WHERE id = ANY(%s)",
-            [self.partners.ids],
-        )
-        Partner.invalidate_model()
+        self._to_do_again(self.partners)
         remaining = []
         with patch.object(
             type(self.env["ir.cron"]), "_notify_progress", autospec=True
@@ -106,19 +111,11 @@ class TestLifecycleCron(CrmLifecycleCommon):
         says it is finished."""
         Partner = self.env["res.partner"]
         Partner._lifecycle_recompute_all()
-        self.env.cr.execute(
-            "UPDATE res_partner SET lifecycle_recompute_date = NULL WHERE id = ANY(%s)",
-            [self.partners.ids],
-        )
-        Partner.invalidate_model()
+        self._to_do_again(self.partners)
         self.assertEqual(Partner._cron_lifecycle_recompute(batch_size=3), 1)
         first = self.partners.sorted("id")[0]
         self.assertTrue(first.lifecycle_recompute_date)
-        first.invalidate_recordset()
-        self.env.cr.execute(
-            "UPDATE res_partner SET lifecycle_recompute_date = NULL WHERE id = %s",
-            [first.id],
-        )
+        self._to_do_again(first)
         while Partner._cron_lifecycle_recompute(batch_size=3):
             pass
         self.partners.invalidate_recordset()
