@@ -55,7 +55,11 @@ from odoo import SUPERUSER_ID, api, fields
 from odoo.tools import SQL, float_round
 
 from ..lib import clv
-from ..models.crm_lifecycle_retention import SCORE_COLUMNS, SEGMENT_GRID
+from ..models.crm_lifecycle_retention import (
+    RFM_DIMENSIONS,
+    SCORE_COLUMNS,
+    SEGMENT_GRID,
+)
 from ..models.res_partner_payment import PAYMENT_GRADE_DEFAULTS
 
 # The nine company-dependent payment columns of res_partner.
@@ -319,11 +323,7 @@ def _rfm_bounds(stats):
     """{column: [lowest value scoring 2, 3, 4, 5]}, as the module records
     them on the fit."""
     bounds = {}
-    for key, column in (
-        ("r", "last_day"),
-        ("f", "window_frequency"),
-        ("m", "window_amount"),
-    ):
+    for key, column in RFM_DIMENSIONS:
         scores = np.array(stats[f"{key}_score"], dtype=int)
         values = stats[column]
         steps = []

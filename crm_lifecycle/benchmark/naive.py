@@ -11,6 +11,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import fields
 from odoo.tools import float_round
 
+from ..models.crm_lifecycle_retention import RFM_DIMENSIONS
+
 INVOICE_DOMAIN = [
     ("move_type", "=", "out_invoice"),
     ("state", "=", "posted"),
@@ -231,11 +233,7 @@ def scores(env, partner, invoices, fit, settings, today):
         "window_amount": sum(amounts[day] for day in recent),
     }
     bounds = fit.rfm_thresholds or {}
-    for key, column in (
-        ("r", "last_day"),
-        ("f", "window_frequency"),
-        ("m", "window_amount"),
-    ):
+    for key, column in RFM_DIMENSIONS:
         row[f"{key}_score"] = retention._score_from_bounds(
             row[column], bounds.get(column)
         )
