@@ -1,6 +1,6 @@
 from odoo import api, models
 
-from .res_partner import PASS_PHASE
+from .res_partner import PHASE_ONLY
 
 LIFECYCLE_LEAD_FIELDS = {"partner_id", "type", "active", "stage_id", "probability"}
 
@@ -11,7 +11,7 @@ class CrmLead(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         leads = super().create(vals_list)
-        leads.partner_id._lifecycle_mark_pending(passes=frozenset({PASS_PHASE}))
+        leads.partner_id._lifecycle_mark_pending(passes=PHASE_ONLY)
         return leads
 
     def write(self, vals):
@@ -19,7 +19,5 @@ class CrmLead(models.Model):
         before = self.partner_id if touched else self.env["res.partner"]
         result = super().write(vals)
         if touched:
-            (before | self.partner_id)._lifecycle_mark_pending(
-                passes=frozenset({PASS_PHASE})
-            )
+            (before | self.partner_id)._lifecycle_mark_pending(passes=PHASE_ONLY)
         return result

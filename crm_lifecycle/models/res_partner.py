@@ -23,6 +23,7 @@ PASS_PHASE = "phase"
 PASS_PAYMENT = "payment"
 PASS_LOYALTY = "loyalty"
 ALL_PASSES = frozenset({PASS_PHASE, PASS_PAYMENT, PASS_LOYALTY})
+PHASE_ONLY = frozenset({PASS_PHASE})
 # The partner fields the set-based reads of the recompute look at.
 PARTNER_INPUT_FIELDS = [
     "active",
@@ -198,7 +199,7 @@ class ResPartner(models.Model):
                     setting[0], reason, manual=True, lock=setting[1]
                 )
         # A new partner has no invoice yet: its phase is all there is.
-        partners._lifecycle_mark_pending(passes=frozenset({PASS_PHASE}))
+        partners._lifecycle_mark_pending(passes=PHASE_ONLY)
         return partners
 
     def write(self, vals):

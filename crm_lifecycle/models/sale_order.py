@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .res_partner import PASS_PHASE
+from .res_partner import PHASE_ONLY
 
 
 class SaleOrder(models.Model):
@@ -20,7 +20,7 @@ class SaleOrder(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         orders = super().create(vals_list)
-        orders.partner_id._lifecycle_mark_pending(passes=frozenset({PASS_PHASE}))
+        orders.partner_id._lifecycle_mark_pending(passes=PHASE_ONLY)
         return orders
 
     def write(self, vals):
@@ -28,7 +28,5 @@ class SaleOrder(models.Model):
         before = self.partner_id if touched else self.env["res.partner"]
         result = super().write(vals)
         if touched:
-            (before | self.partner_id)._lifecycle_mark_pending(
-                passes=frozenset({PASS_PHASE})
-            )
+            (before | self.partner_id)._lifecycle_mark_pending(passes=PHASE_ONLY)
         return result
