@@ -778,9 +778,9 @@ def _loyalty_program(env, tpl):
 def _loyalty_members(env, tpl, program, today):
     """30 % of the customers were members before the module's first
     recompute: their invoices settled more than 30 days ago already gave
-    their points, on a card whose history is dated when they were earned,
-    and each of those invoices remembers it (its awarded counter), so that
-    the recompute only awards what was paid since, and nothing twice.
+    their points, on a card whose history is dated when they were earned
+    and says what each of those invoices gave, so that the recompute only
+    awards what was paid since, and nothing twice.
 
     The template rows are the module's own: the engine settles the template
     customer's invoices. The last card and history ids made here are kept
@@ -894,13 +894,6 @@ def _loyalty_members(env, tpl, program, today):
             "create_date": "s.day",
             "write_date": "s.day",
         },
-    )
-    cr.execute(
-        """
-        UPDATE account_move m SET lifecycle_loyalty_points = b.points
-          FROM bench_loyalty_move b
-         WHERE m.id = b.move_id
-        """
     )
     _reset_sequence(cr, "loyalty_card")
     _reset_sequence(cr, "loyalty_history")

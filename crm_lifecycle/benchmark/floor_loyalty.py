@@ -8,7 +8,7 @@ The floor reproduces, for every active commercial partner:
 * the points of each customer invoice and credit note of the companies with
   a lifecycle loyalty program (the paid part of the untaxed or taxed amount,
   times the company's rate), the difference with what the invoice already
-  gave written as one history line, the new awarded counter on the invoice;
+  gave (the sum of its history lines) written as one history line;
 * the cards of the customers that get points and have none (created), the
   new card balances;
 * the partner's loyalty company, tier, tier dates, next tier and what is
@@ -22,9 +22,7 @@ categories (``NotImplementedError`` if a company has some), tier pricelists
 and tier e-mails, the chatter (tracking of the card balance and of the
 tier), and the points expiry (its own scheduled action, not part of the
 recompute). Like the ORM's flush, the updates of cards and partners set
-``write_uid`` (the superuser, as the benchmark runs) and ``write_date``;
-the awarded counters are written by raw SQL in the module too, without
-them.
+``write_uid`` (the superuser, as the benchmark runs) and ``write_date``.
 
 Rounding follows the module's: the points are computed in double precision,
 as Python does, and rounded with ``odoo.tools.float_round``'s half-up rule
@@ -36,7 +34,10 @@ from dateutil.relativedelta import relativedelta
 from odoo import fields
 from odoo.tools import SQL
 
-from ..models.crm_lifecycle_loyalty_engine import money_received_sql
+from ..models.crm_lifecycle_loyalty_engine import (
+    awarded_points_sql,
+    money_received_sql,
+)
 
 BASELINE_PARAM = "crm_lifecycle.bench_loyalty_baseline"
 
@@ -98,12 +99,12 @@ def read_baseline(cr):
 
 def reset_loyalty_outputs(cr):
     """Put the loyalty outputs back to before the module's first recompute:
-    the history lines and cards it created are deleted, the awarded counter
-    of every invoice and the balance of every card are what the benchmark's
-    own history gives (nothing where it has none), and no partner has a
-    loyalty company, tier or next tier.
+    the history lines and cards it created are deleted (so what each
+    invoice gave is what the benchmark's own history says), the balance of
+    every card is what that history gives, and no partner has a loyalty
+    company, tier or next tier.
 
-    Statements: five (two deletes, three bulk updates). Tier pricelists are
+    Statements: four (two deletes, two bulk updates). Tier pricelists are
     not given back (the benchmark's tiers have none), and the chatter the
     module's recompute may have posted (tracking of the tier and of the card
     balance, unless tracking is disabled) is left in place: neither is read
@@ -131,27 +132,6 @@ def reset_loyalty_outputs(cr):
             programs,
             card_max,
         )
-    )
-    cr.execute(
-        """
-        UPDATE account_move m SET lifecycle_loyalty_points = b.points
-          FROM (
-              SELECT m2.id, given.points
-                FROM account_move m2
-                LEFT JOIN (
-                    SELECT h.order_id,
-                           SUM(COALESCE(h.issued, 0) - COALESCE(h.used, 0)) AS points
-                      FROM loyalty_history h
-                     WHERE h.order_model = 'account.move'
-                       AND h.lifecycle_kind IN ('earn', 'take_back')
-                     GROUP BY h.order_id
-                ) given ON given.order_id = m2.id
-               WHERE m2.lifecycle_loyalty_points IS NOT NULL
-                  OR given.points IS NOT NULL
-          ) b
-         WHERE m.id = b.id
-           AND m.lifecycle_loyalty_points IS DISTINCT FROM b.points
-        """
     )
     cr.execute(
         SQL(
@@ -189,12 +169,12 @@ def floor_loyalty(cr, today=None):
     """The loyalty outputs of the module's recompute for every customer, in
     the fewest statements: one aggregate read of the invoice points (into a
     temporary table), then one write per output table (card balances,
-    new cards, history lines, awarded counters, partner tiers).
+    new cards, history lines, partner tiers).
 
     Statements: two checks of the configuration, the read of the invoice
     points into a temporary table (and its drop), then one write per output:
     card balances (existing cards), new cards (with their balance), history
-    lines, awarded counters, and one statement that reads the partners'
+    lines, and one statement that reads the partners'
     companies, points (and amounts, for amount tiers only) and writes their
     tier fields.
 
@@ -237,27 +217,28 @@ def _settle_points(cr, today):
             """
             CREATE TEMP TABLE floor_loyalty_move AS
             SELECT * FROM (
-                SELECT move_id, partner_id, program_id, move_type, name, target,
+                SELECT move_id, partner_id, program_id, move_type, name,
                        %(delta)s AS delta
                   FROM (
                       SELECT m.id AS move_id, m.commercial_partner_id AS partner_id,
                              c.lifecycle_loyalty_program_id AS program_id,
                              m.move_type, m.name,
                              %(target)s AS target,
-                             COALESCE(m.lifecycle_loyalty_points, 0)::float8
-                                 AS awarded
+                             COALESCE(given.points, 0)::float8 AS awarded
                         FROM account_move m
+                        LEFT JOIN (%(given)s) given ON given.move_id = m.id
                         JOIN res_company c ON c.id = m.company_id
                         JOIN res_partner p ON p.id = m.commercial_partner_id
                        WHERE c.lifecycle_loyalty_program_id IS NOT NULL
                          AND p.active
                          AND m.move_type IN ('out_invoice', 'out_refund')
                          AND (m.state = 'posted'
-                              OR COALESCE(m.lifecycle_loyalty_points, 0) != 0)
+                              OR COALESCE(given.points, 0) != 0)
                   ) moves
             ) deltas
              WHERE delta != 0
             """,
+            given=awarded_points_sql(SQL("TRUE")),
             target=target,
             delta=round2(SQL("target - awarded")),
         )
@@ -336,13 +317,6 @@ def _settle_points(cr, today):
             today=today,
             first_card=first_card,
         )
-    )
-    cr.execute(
-        """
-        UPDATE account_move m SET lifecycle_loyalty_points = f.target
-          FROM floor_loyalty_move f
-         WHERE m.id = f.move_id
-        """
     )
     cr.execute("DROP TABLE floor_loyalty_move")
 

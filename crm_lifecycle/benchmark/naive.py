@@ -186,7 +186,6 @@ def loyalty(env, partner, company, today):
             }
         )
         card.points += delta
-        move.lifecycle_loyalty_points = target
     if not card:
         return
     since = today - relativedelta(months=12)

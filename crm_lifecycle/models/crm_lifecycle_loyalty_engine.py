@@ -45,13 +45,34 @@ def money_received_sql(since, where):
     )
 
 
+def awarded_points_sql(where):
+    """Rows (move_id, points): the points each customer invoice or credit
+    note has given so far, read from the history lines the module wrote for
+    it that match ``where`` (on ``h``, the line, and ``card``, its card).
+    The history is the one record of what an invoice gave: a settlement
+    credits (or takes back) only the difference with what is paid now."""
+    return SQL(
+        """
+        SELECT h.order_id AS move_id,
+               SUM(COALESCE(h.issued, 0) - COALESCE(h.used, 0)) AS points
+          FROM loyalty_history h
+          JOIN loyalty_card card ON card.id = h.card_id
+         WHERE %s
+           AND h.order_model = 'account.move'
+           AND h.lifecycle_kind IN ('earn', 'take_back')
+         GROUP BY h.order_id
+        """,
+        where,
+    )
+
+
 class CrmLifecycleLoyaltyEngine(models.AbstractModel):
     """Loyalty points and tiers on top of Odoo's loyalty programs.
 
     Points are credited to the customer's card of the company's lifecycle
-    program when its invoices are paid; every invoice remembers how many
-    points it gave, so a settlement only ever credits (or takes back) the
-    difference with what is paid now. The events (a reconciliation, a
+    program when its invoices are paid; the history lines of an invoice say
+    how many points it gave, so a settlement only ever credits (or takes
+    back) the difference with what is paid now. The events (a reconciliation, a
     posted or cancelled invoice) and the daily scheduled action run the same
     set-based code on a batch of commercial partners.
     """
@@ -111,9 +132,10 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
                 SELECT m.id, m.company_id, m.commercial_partner_id, m.move_type,
                        m.name, m.state, m.amount_total, m.amount_residual,
                        m.amount_untaxed_signed, m.amount_total_signed,
-                       COALESCE(m.lifecycle_loyalty_points, 0),
+                       COALESCE(given.points, 0),
                        cat.untaxed, cat.taxed
                   FROM account_move m
+                  LEFT JOIN (%(given)s) given ON given.move_id = m.id
                   LEFT JOIN LATERAL (
                         SELECT SUM(-l.balance) AS untaxed,
                                SUM(-l.balance * CASE
@@ -136,9 +158,11 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
                  WHERE m.commercial_partner_id = ANY(%(partner_ids)s)
                    AND m.company_id = ANY(%(company_ids)s)
                    AND m.move_type IN ('out_invoice', 'out_refund')
-                   AND (m.state = 'posted'
-                        OR COALESCE(m.lifecycle_loyalty_points, 0) != 0)
+                   AND (m.state = 'posted' OR COALESCE(given.points, 0) != 0)
                 """,
+                given=awarded_points_sql(
+                    SQL("card.partner_id = ANY(%s)", list(partner_ids))
+                ),
                 partner_ids=list(partner_ids),
                 company_ids=companies.ids,
                 any="%",
@@ -229,8 +253,9 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
 
     @api.model
     def _credit_points(self, moves, companies):
-        """Write one history line per invoice whose points changed, the new
-        card balances and what each invoice has now given."""
+        """Write one history line per invoice whose points changed (what
+        each invoice has given is the sum of its lines) and the new card
+        balances."""
         pairs = {
             (move["company"].lifecycle_loyalty_program_id.id, move["partner_id"])
             for move in moves
@@ -261,18 +286,6 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
             card.points = float_round(
                 card.points + delta, precision_digits=POINTS_DIGITS
             )
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE account_move m SET lifecycle_loyalty_points = v.points
-                  FROM unnest(%s::int[], %s::numeric[]) AS v(id, points)
-                 WHERE m.id = v.id
-                """,
-                [move["move_id"] for move in moves],
-                [move["target"] for move in moves],
-            )
-        )
-        self.env["account.move"].invalidate_model(["lifecycle_loyalty_points"])
 
     @api.model
     def _insert_history(self, vals_list):
@@ -318,6 +331,7 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
             )
         )
         self.env["loyalty.card"].invalidate_model(["history_ids"])
+        self.env["account.move"].invalidate_model(["lifecycle_loyalty_points"])
 
     @api.model
     def _history_description(self, move):
