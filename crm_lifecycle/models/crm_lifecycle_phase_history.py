@@ -22,8 +22,10 @@ class CrmLifecyclePhaseHistory(models.Model):
         index=True,
         ondelete="cascade",
     )
+    # Precomputed: a row is inserted with them, not inserted then updated
+    # (the installation writes a few rows per customer).
     company_id = fields.Many2one(
-        related="partner_id.company_id", store=True, index=True
+        related="partner_id.company_id", store=True, index=True, precompute=True
     )
     user_id = fields.Many2one(
         "res.users",
@@ -31,10 +33,16 @@ class CrmLifecyclePhaseHistory(models.Model):
         help="Who changed the phase; empty when the rules changed it.",
     )
     salesperson_id = fields.Many2one(
-        related="partner_id.user_id", string="Salesperson", store=True
+        related="partner_id.user_id",
+        string="Salesperson",
+        store=True,
+        precompute=True,
     )
     country_id = fields.Many2one(
-        related="partner_id.country_id", string="Country", store=True
+        related="partner_id.country_id",
+        string="Country",
+        store=True,
+        precompute=True,
     )
     phase = fields.Selection(PHASES, required=True, index=True)
     date_start = fields.Datetime(
@@ -42,7 +50,11 @@ class CrmLifecyclePhaseHistory(models.Model):
     )
     date_end = fields.Datetime(string="Left", index=True)
     is_current = fields.Boolean(
-        string="Current", compute="_compute_is_current", store=True, index=True
+        string="Current",
+        compute="_compute_is_current",
+        store=True,
+        index=True,
+        precompute=True,
     )
     duration_days = fields.Float(
         string="Days in Phase",
