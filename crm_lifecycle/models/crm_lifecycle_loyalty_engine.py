@@ -387,12 +387,14 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
         return {pid: company_id or default_id for pid, company_id in rows}
 
     @api.model
-    def _read_tier_values(self, company_by_partner, programs):
+    def _read_tier_values(self, company_by_partner, programs, amount_companies):
         """Return {partner_id: {'points': x, 'amount': y}} over the last 12
         months, in two queries: points earned (net of take-backs) on the
         lifecycle card, and money received on customer invoices (net of
         money refunded on credit notes; invoices settled by credit notes
-        bring no new money)."""
+        bring no new money), read only for the partners of
+        ``amount_companies`` (the companies with tiers on amounts; the
+        others' amounts are left at 0: no tier reads them)."""
         since = fields.Date.context_today(self) - relativedelta(months=12)
         values = defaultdict(lambda: {"points": 0.0, "amount": 0.0})
         partner_ids = list(company_by_partner)
@@ -418,6 +420,12 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
         )
         for pid, points in self.env.cr.fetchall():
             values[pid]["points"] = points or 0.0
+        partner_ids = [
+            pid for pid in partner_ids if company_by_partner[pid] in amount_companies
+        ]
+        if not partner_ids:
+            return values
+        company_ids = [company_by_partner[pid] for pid in partner_ids]
         self.env.cr.execute(
             SQL(
                 """
@@ -480,7 +488,11 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
             for company in companies
             if company.lifecycle_loyalty_program_id
         }
-        values = self._read_tier_values(company_by_partner, programs)
+        values = self._read_tier_values(
+            company_by_partner,
+            programs,
+            {tier.company_id.id for tier in tiers if tier.basis == "amount"},
+        )
         today = fields.Date.context_today(self)
         tiers_by_company = defaultdict(lambda: Tier)
         for tier in tiers:
