@@ -3,6 +3,7 @@ import logging
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
+from odoo.tools.sql import create_index
 
 from .crm_lifecycle_phase_history import PHASES
 
@@ -117,6 +118,22 @@ class ResPartner(models.Model):
     social_facebook = fields.Char(string="Facebook", groups="base.group_user")
     social_instagram = fields.Char(string="Instagram", groups="base.group_user")
     social_x = fields.Char(string="X (Twitter)", groups="base.group_user")
+
+    def init(self):
+        super().init()
+        # The daily jobs take their next batch of commercial partners in id
+        # order (_lifecycle_next_batch). PostgreSQL cannot estimate how many
+        # rows have id = commercial_partner_id, guesses a few hundred, and
+        # then reads the whole table and sorts it for every batch (0.5 to
+        # 1 s each at 100,000 customers, JIT compilation included). This
+        # index hands it the commercial partners in order: a few ms a batch.
+        create_index(
+            self.env.cr,
+            "crm_lifecycle_res_partner_commercial_idx",
+            self._table,
+            ["id"],
+            where="active AND id = commercial_partner_id",
+        )
 
     # ------------------------------------------------------------
     # Computes
