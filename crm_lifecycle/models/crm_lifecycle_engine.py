@@ -5,6 +5,7 @@ from datetime import datetime, time, timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .bulk import insert_rows
 from .crm_lifecycle_phase_history import PHASE_RANK
 
 _logger = logging.getLogger(__name__)
@@ -410,13 +411,20 @@ class CrmLifecycleEngine(models.AbstractModel):
                             "date_start": start,
                             "date_end": end,
                             "reason": rebuilt if end else reason,
+                            # What create() would compute.
+                            "is_current": not end,
+                            "company_id": partner.company_id.id,
+                            "salesperson_id": partner.user_id.id,
+                            "country_id": partner.country_id.id,
                         }
                     )
                 current[partner.id] = {
                     "lifecycle_phase": phase,
                     "lifecycle_phase_since": starts[-1][1],
                 }
-        self.env["crm.lifecycle.phase.history"].create(vals_list)
+        # A few rows per customer on the first run: one INSERT, not create().
+        insert_rows(self.env["crm.lifecycle.phase.history"], vals_list)
+        self.env["res.partner"].invalidate_model(["lifecycle_history_ids"])
         # A first phase is no news for the chatter (the history rows rebuilt
         # above tell the story): partners and contacts in one UPDATE.
         self.env["res.partner"]._lifecycle_bulk_update(current, contacts=True)

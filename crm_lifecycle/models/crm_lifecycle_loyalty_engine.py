@@ -7,6 +7,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL, float_is_zero, float_round
 
+from .bulk import insert_rows
+
 _logger = logging.getLogger(__name__)
 
 POINTS_DIGITS = 2
@@ -289,47 +291,10 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
 
     @api.model
     def _insert_history(self, vals_list):
-        """Write these loyalty history lines in one INSERT. The first run
+        """Write these loyalty history lines in one INSERT: the first run
         after installation writes one line per paid invoice (tens of
-        thousands), and create() costs a default_get per line; the lines
-        have no stored computed field and every column is given here."""
-        if not vals_list:
-            return
-        columns = (
-            "card_id",
-            "description",
-            "issued",
-            "used",
-            "order_model",
-            "order_id",
-            "lifecycle_kind",
-            "lifecycle_date",
-        )
-        fields_ = self.env["loyalty.history"]._fields
-        # One array per column: a statement of fixed size whatever the
-        # number of lines.
-        arrays = SQL(", ").join(
-            SQL(
-                "%s::%s[]",
-                [vals[name] for vals in vals_list],
-                SQL(fields_[name].column_type[1]),
-            )
-            for name in columns
-        )
-        self.env.cr.execute(
-            SQL(
-                """
-                INSERT INTO loyalty_history
-                       (%(names)s, create_uid, create_date, write_uid, write_date)
-                SELECT *, %(uid)s, %(now)s, %(uid)s, %(now)s
-                  FROM unnest(%(arrays)s)
-                """,
-                names=SQL(", ").join(SQL.identifier(name) for name in columns),
-                arrays=arrays,
-                uid=self.env.uid,
-                now=self.env.cr.now(),
-            )
-        )
+        thousands), and create() costs a default_get per line."""
+        insert_rows(self.env["loyalty.history"], vals_list)
         self.env["loyalty.card"].invalidate_model(["history_ids"])
         self.env["account.move"].invalidate_model(["lifecycle_loyalty_points"])
 
