@@ -128,6 +128,40 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
         amounts, restricted to the earning categories when there are some.
         """
         self.env["res.partner"]._lifecycle_flush_inputs()
+        by_category = companies.filtered("lifecycle_loyalty_category_ids")
+        # The lines of the earning categories, for the companies that have
+        # some: PostgreSQL would read every invoice's lines otherwise, even
+        # with no company to use them.
+        categories = SQL(
+            """
+            LEFT JOIN LATERAL (
+                  SELECT SUM(-l.balance) AS untaxed,
+                         SUM(-l.balance * CASE
+                                 WHEN l.price_subtotal != 0
+                                 THEN l.price_total / l.price_subtotal
+                                 ELSE 1 END) AS taxed
+                    FROM account_move_line l
+                    JOIN product_product pp ON pp.id = l.product_id
+                    JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                    JOIN product_category pc ON pc.id = pt.categ_id
+                   WHERE l.move_id = m.id
+                     AND l.display_type = 'product'
+                     AND EXISTS (
+                          SELECT 1
+                            FROM res_company_lifecycle_loyalty_category_rel r
+                            JOIN product_category c ON c.id = r.category_id
+                           WHERE r.company_id = m.company_id
+                             AND pc.parent_path LIKE c.parent_path || %(any)s)
+                 ) cat ON m.company_id = ANY(%(by_category)s)
+            """,
+            any="%",
+            by_category=by_category.ids,
+        )
+        if not by_category:
+            categories = SQL(
+                "CROSS JOIN (SELECT NULL::numeric AS untaxed,"
+                " NULL::numeric AS taxed) cat"
+            )
         self.env.cr.execute(
             SQL(
                 """
@@ -138,25 +172,7 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
                        cat.untaxed, cat.taxed
                   FROM account_move m
                   LEFT JOIN (%(given)s) given ON given.move_id = m.id
-                  LEFT JOIN LATERAL (
-                        SELECT SUM(-l.balance) AS untaxed,
-                               SUM(-l.balance * CASE
-                                       WHEN l.price_subtotal != 0
-                                       THEN l.price_total / l.price_subtotal
-                                       ELSE 1 END) AS taxed
-                          FROM account_move_line l
-                          JOIN product_product pp ON pp.id = l.product_id
-                          JOIN product_template pt ON pt.id = pp.product_tmpl_id
-                          JOIN product_category pc ON pc.id = pt.categ_id
-                         WHERE l.move_id = m.id
-                           AND l.display_type = 'product'
-                           AND EXISTS (
-                                SELECT 1
-                                  FROM res_company_lifecycle_loyalty_category_rel r
-                                  JOIN product_category c ON c.id = r.category_id
-                                 WHERE r.company_id = m.company_id
-                                   AND pc.parent_path LIKE c.parent_path || %(any)s)
-                       ) cat ON m.company_id = ANY(%(by_category)s)
+                  %(categories)s
                  WHERE m.commercial_partner_id = ANY(%(partner_ids)s)
                    AND m.company_id = ANY(%(company_ids)s)
                    AND m.move_type IN ('out_invoice', 'out_refund')
@@ -165,13 +181,12 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
                 given=awarded_points_sql(
                     SQL("card.partner_id = ANY(%s)", list(partner_ids))
                 ),
+                categories=categories,
                 partner_ids=list(partner_ids),
                 company_ids=companies.ids,
-                any="%",
-                by_category=companies.filtered("lifecycle_loyalty_category_ids").ids,
             )
         )
-        by_category = set(companies.filtered("lifecycle_loyalty_category_ids").ids)
+        by_category = set(by_category.ids)
         companies_by_id = {company.id: company for company in companies}
         moves = []
         for (
