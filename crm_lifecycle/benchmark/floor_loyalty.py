@@ -36,7 +36,10 @@ from odoo.tools import SQL
 
 from ..models.crm_lifecycle_loyalty_engine import (
     awarded_points_sql,
+    history_description_sql,
+    invoice_points_sql,
     money_received_sql,
+    round2,
 )
 
 BASELINE_PARAM = "crm_lifecycle.bench_loyalty_baseline"
@@ -50,39 +53,10 @@ DESCRIPTIONS = {
 }
 
 
-def round2(expr):
-    """SQL for ``float_round(expr, precision_digits=2)`` on a double: the
-    value in cents nudged away from zero by ``2**-50`` of itself (the
-    epsilon ``float_round`` adds against representation errors), then rounded
-    to the nearest integer."""
-    return SQL(
-        "(round((%s)::float8 * 100.0::float8 * (1.0::float8 + 2.0::float8 ^ -50))"
-        " / 100.0::float8)",
-        expr,
-    )
-
-
 def history_description(move_type, delta, name):
-    """SQL for the module's description of a history line (see the engine's
-    ``_history_description``)."""
-    cases = [
-        (SQL("%s = 'out_invoice' AND %s > 0", move_type, delta), "earn"),
-        (SQL("%s = 'out_invoice'", move_type), "unpaid"),
-        (SQL("%s < 0", delta), "refund"),
-    ]
-    whens = SQL(" ").join(
-        SQL("WHEN %s THEN %s || %s || %s", cond, *_wrap(DESCRIPTIONS[key], name))
-        for cond, key in cases
-    )
-    return SQL(
-        "CASE %s ELSE %s || %s || %s END",
-        whens,
-        *_wrap(DESCRIPTIONS["unrefund"], name),
-    )
-
-
-def _wrap(parts, name):
-    return parts[0], name, parts[1]
+    """SQL for the module's description of a history line, in English (the
+    benchmark's language)."""
+    return history_description_sql(DESCRIPTIONS, move_type, delta, name)
 
 
 def read_baseline(cr):
@@ -194,24 +168,11 @@ def floor_loyalty(cr, today=None):
 
 def _settle_points(cr, today):
     cr.execute("DROP TABLE IF EXISTS floor_loyalty_move")
-    ratio = SQL(
-        "LEAST(GREATEST((m.amount_total::float8 - m.amount_residual::float8)"
-        " / m.amount_total::float8, 0), 1)"
-    )
     base = SQL(
         "CASE WHEN c.lifecycle_loyalty_points_basis = 'taxed'"
         " THEN m.amount_total_signed ELSE m.amount_untaxed_signed END::float8"
     )
-    target = SQL(
-        "CASE WHEN m.state = 'posted' AND m.amount_total != 0 THEN %s ELSE 0 END",
-        round2(
-            SQL(
-                "c.lifecycle_loyalty_points_rate::float8 * %s * %s",
-                base,
-                ratio,
-            )
-        ),
-    )
+    target = invoice_points_sql(base)
     cr.execute(
         SQL(
             """

@@ -158,14 +158,9 @@ def loyalty(env, partner, company, today):
             ("state", "=", "posted"),
         ]
     )
-    engine = env["crm.lifecycle.loyalty.engine"]
     for move in moves:
-        target = engine._invoice_points(
-            company,
-            move.amount_untaxed_signed,
-            move.amount_total,
-            move.amount_residual,
-            True,
+        target = invoice_points(
+            company, move.amount_untaxed_signed, move.amount_total, move.amount_residual
         )
         delta = float_round(target - move.lifecycle_loyalty_points, 2)
         if not delta:
@@ -205,6 +200,17 @@ def loyalty(env, partner, company, today):
                 "loyalty_company_id": company.id,
             }
         )
+
+
+def invoice_points(company, base, total, residual):
+    """Points a posted invoice is worth for the part of it that is paid:
+    the module's rule (its engine computes it in SQL), in Python."""
+    if not total:
+        return 0.0
+    paid_ratio = min(max((total - residual) / total, 0.0), 1.0)
+    return float_round(
+        company.lifecycle_loyalty_points_rate * base * paid_ratio, precision_digits=2
+    )
 
 
 def scores(env, partner, invoices, fit, settings, today):

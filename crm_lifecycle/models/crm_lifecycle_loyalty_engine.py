@@ -5,9 +5,7 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.tools import SQL, float_is_zero, float_round
-
-from .bulk import insert_rows
+from odoo.tools import SQL, float_round
 
 _logger = logging.getLogger(__name__)
 
@@ -68,6 +66,60 @@ def awarded_points_sql(where):
     )
 
 
+def round2(expr):
+    """SQL for ``float_round(expr, precision_digits=2)`` on a double: the
+    value in cents nudged away from zero by ``2**-50`` of itself (the
+    epsilon ``float_round`` adds against representation errors), then
+    rounded to the nearest integer."""
+    return SQL(
+        "(round((%s)::float8 * 100.0::float8 * (1.0::float8 + 2.0::float8 ^ -50))"
+        " / 100.0::float8)",
+        expr,
+    )
+
+
+def invoice_points_sql(base):
+    """SQL for the points a customer invoice or credit note ``m`` of the
+    company ``c`` is worth now: the company's rate times ``base`` (a double)
+    times the part of it that is paid (from the residual: a part paid,
+    several payments, a foreign currency), rounded to the cent; nothing
+    unless posted."""
+    paid_ratio = SQL(
+        "LEAST(GREATEST((m.amount_total::float8 - m.amount_residual::float8)"
+        " / m.amount_total::float8, 0), 1)"
+    )
+    return SQL(
+        "CASE WHEN m.state = 'posted' AND m.amount_total != 0 THEN %s ELSE 0 END",
+        round2(
+            SQL("c.lifecycle_loyalty_points_rate::float8 * %s * %s", base, paid_ratio)
+        ),
+    )
+
+
+def history_description_sql(templates, move_type, delta, name):
+    """SQL for the description of a history line: ``templates`` maps
+    ``earn``, ``unpaid`` (an invoice no longer paid), ``refund`` (a credit
+    note settled) and ``unrefund`` (no longer settled) to the text before
+    and after the invoice's name."""
+    cases = [
+        (SQL("%s = 'out_invoice' AND %s > 0", move_type, delta), "earn"),
+        (SQL("%s = 'out_invoice'", move_type), "unpaid"),
+        (SQL("%s < 0", delta), "refund"),
+    ]
+    whens = SQL(" ").join(
+        SQL(
+            "WHEN %s THEN %s || %s || %s",
+            cond,
+            templates[key][0],
+            name,
+            templates[key][1],
+        )
+        for cond, key in cases
+    )
+    before, after = templates["unrefund"]
+    return SQL("CASE %s ELSE %s || %s || %s END", whens, before, name, after)
+
+
 class CrmLifecycleLoyaltyEngine(models.AbstractModel):
     """Loyalty points and tiers on top of Odoo's loyalty programs.
 
@@ -113,19 +165,21 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
         companies = self._get_program_companies()
         if not companies:
             return
-        moves = self._read_invoice_points(partners.ids, companies)
-        deltas = [move for move in moves if move["delta"]]
+        deltas = self._read_point_deltas(partners.ids, companies)
         if deltas:
-            self._credit_points(deltas, companies)
+            self._credit_points(deltas)
 
     @api.model
-    def _read_invoice_points(self, partner_ids, companies):
-        """Return, for each customer invoice and credit note of these
-        partners, the points it is worth now and what it already gave.
+    def _read_point_deltas(self, partner_ids, companies):
+        """Return [(move_id, partner_id, program_id, delta)]: the customer
+        invoices and credit notes of these partners whose points changed,
+        with the points to credit (negative: to take back).
 
-        One query: what is paid comes from the residual (a part paid, several
-        payments, a foreign currency), the base from the company-currency
-        amounts, restricted to the earning categories when there are some.
+        One query, computed where the rows are (see invoice_points_sql): the
+        base is the untaxed or taxed amount in company currency, or the part
+        of it in the earning categories when the company has some; what an
+        invoice gave is the sum of its history lines. A day without news
+        returns nothing.
         """
         self.env["res.partner"]._lifecycle_flush_inputs()
         by_category = companies.filtered("lifecycle_loyalty_category_ids")
@@ -149,9 +203,9 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
                      AND EXISTS (
                           SELECT 1
                             FROM res_company_lifecycle_loyalty_category_rel r
-                            JOIN product_category c ON c.id = r.category_id
+                            JOIN product_category ec ON ec.id = r.category_id
                            WHERE r.company_id = m.company_id
-                             AND pc.parent_path LIKE c.parent_path || %(any)s)
+                             AND pc.parent_path LIKE ec.parent_path || %(any)s)
                  ) cat ON m.company_id = ANY(%(by_category)s)
             """,
             any="%",
@@ -162,22 +216,43 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
                 "CROSS JOIN (SELECT NULL::numeric AS untaxed,"
                 " NULL::numeric AS taxed) cat"
             )
+        taxed = SQL("c.lifecycle_loyalty_points_basis = 'taxed'")
+        base = SQL(
+            """
+            CASE WHEN m.company_id = ANY(%(by_category)s)
+                 THEN COALESCE(CASE WHEN %(taxed)s THEN cat.taxed
+                                    ELSE cat.untaxed END, 0)
+                 WHEN %(taxed)s THEN m.amount_total_signed
+                 ELSE m.amount_untaxed_signed END::float8
+            """,
+            by_category=by_category.ids,
+            taxed=taxed,
+        )
         self.env.cr.execute(
             SQL(
                 """
-                SELECT m.id, m.company_id, m.commercial_partner_id, m.move_type,
-                       m.name, m.state, m.amount_total, m.amount_residual,
-                       m.amount_untaxed_signed, m.amount_total_signed,
-                       COALESCE(given.points, 0),
-                       cat.untaxed, cat.taxed
-                  FROM account_move m
-                  LEFT JOIN (%(given)s) given ON given.move_id = m.id
-                  %(categories)s
-                 WHERE m.commercial_partner_id = ANY(%(partner_ids)s)
-                   AND m.company_id = ANY(%(company_ids)s)
-                   AND m.move_type IN ('out_invoice', 'out_refund')
-                   AND (m.state = 'posted' OR COALESCE(given.points, 0) != 0)
+                SELECT move_id, partner_id, program_id, delta
+                  FROM (
+                      SELECT m.id AS move_id, m.commercial_partner_id AS partner_id,
+                             c.lifecycle_loyalty_program_id AS program_id,
+                             %(delta)s AS delta
+                        FROM account_move m
+                        JOIN res_company c ON c.id = m.company_id
+                        LEFT JOIN (%(given)s) given ON given.move_id = m.id
+                        %(categories)s
+                       WHERE m.commercial_partner_id = ANY(%(partner_ids)s)
+                         AND m.company_id = ANY(%(company_ids)s)
+                         AND m.move_type IN ('out_invoice', 'out_refund')
+                         AND (m.state = 'posted' OR COALESCE(given.points, 0) != 0)
+                  ) moves
+                 WHERE delta != 0
                 """,
+                delta=round2(
+                    SQL(
+                        "%s - COALESCE(given.points, 0)::float8",
+                        invoice_points_sql(base),
+                    )
+                ),
                 given=awarded_points_sql(
                     SQL("card.partner_id = ANY(%s)", list(partner_ids))
                 ),
@@ -186,60 +261,7 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
                 company_ids=companies.ids,
             )
         )
-        by_category = set(by_category.ids)
-        companies_by_id = {company.id: company for company in companies}
-        moves = []
-        for (
-            move_id,
-            company_id,
-            partner_id,
-            move_type,
-            name,
-            state,
-            total,
-            residual,
-            untaxed_signed,
-            total_signed,
-            awarded,
-            cat_untaxed,
-            cat_taxed,
-        ) in self.env.cr.fetchall():
-            company = companies_by_id[company_id]
-            taxed = company.lifecycle_loyalty_points_basis == "taxed"
-            if company_id in by_category:
-                base = (cat_taxed if taxed else cat_untaxed) or 0.0
-            else:
-                base = total_signed if taxed else untaxed_signed
-            target = self._invoice_points(
-                company, base, total, residual, state == "posted"
-            )
-            delta = float_round(target - awarded, precision_digits=POINTS_DIGITS)
-            moves.append(
-                {
-                    "move_id": move_id,
-                    "company": company,
-                    "partner_id": partner_id,
-                    "move_type": move_type,
-                    "name": name,
-                    "target": target,
-                    "delta": 0.0
-                    if float_is_zero(delta, precision_digits=POINTS_DIGITS)
-                    else delta,
-                }
-            )
-        return moves
-
-    @api.model
-    def _invoice_points(self, company, base, total, residual, posted):
-        """Points an invoice is worth for the part of it that is paid
-        (negative for a credit note that is refunded or used)."""
-        if not posted or not total:
-            return 0.0
-        paid_ratio = min(max((total - residual) / total, 0.0), 1.0)
-        return float_round(
-            company.lifecycle_loyalty_points_rate * base * paid_ratio,
-            precision_digits=POINTS_DIGITS,
-        )
+        return self.env.cr.fetchall()
 
     @api.model
     def _get_cards(self, pairs):
@@ -269,68 +291,82 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
         return cards
 
     @api.model
-    def _credit_points(self, moves, companies):
+    def _credit_points(self, deltas):
         """Write one history line per invoice whose points changed (what
-        each invoice has given is the sum of its lines) and the new card
-        balances."""
-        pairs = {
-            (move["company"].lifecycle_loyalty_program_id.id, move["partner_id"])
-            for move in moves
-        }
-        cards = self._get_cards(sorted(pairs))
-        history_vals = []
-        card_deltas = defaultdict(float)
-        for move in moves:
-            card = cards[
-                (move["company"].lifecycle_loyalty_program_id.id, move["partner_id"])
-            ]
-            delta = move["delta"]
-            card_deltas[card] += delta
-            history_vals.append(
-                {
-                    "card_id": card.id,
-                    "description": self._history_description(move),
-                    "issued": max(delta, 0.0),
-                    "used": max(-delta, 0.0),
-                    "order_model": "account.move",
-                    "order_id": move["move_id"],
-                    "lifecycle_kind": "earn" if delta > 0 else "take_back",
-                    "lifecycle_date": fields.Date.context_today(self),
-                }
+        each invoice has given is the sum of its lines), in one INSERT that
+        takes the invoice's name where it is, then the new card balances
+        (through the ORM: the balance is tracked on the card).
+
+        :param deltas: [(move_id, partner_id, program_id, delta)]
+        """
+        cards = self._get_cards(
+            sorted(
+                {(program_id, partner_id) for _m, partner_id, program_id, _d in deltas}
             )
-        self._insert_history(history_vals)
+        )
+        by_line = [
+            cards[program_id, partner_id] for _m, partner_id, program_id, _d in deltas
+        ]
+        self.env["account.move"].flush_model(["name", "move_type"])
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO loyalty_history
+                       (card_id, description, issued, used, order_model, order_id,
+                        lifecycle_kind, lifecycle_date,
+                        create_uid, create_date, write_uid, write_date)
+                SELECT v.card_id, %(description)s,
+                       GREATEST(v.delta, 0), GREATEST(-v.delta, 0),
+                       'account.move', v.move_id,
+                       CASE WHEN v.delta > 0 THEN 'earn' ELSE 'take_back' END,
+                       %(today)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM unnest(%(moves)s::int[], %(cards)s::int[],
+                              %(deltas)s::float8[]) AS v(move_id, card_id, delta)
+                  JOIN account_move m ON m.id = v.move_id
+                """,
+                description=history_description_sql(
+                    self._history_templates(),
+                    SQL("m.move_type"),
+                    SQL("v.delta"),
+                    SQL("m.name"),
+                ),
+                today=fields.Date.context_today(self),
+                uid=self.env.uid,
+                now=self.env.cr.now(),
+                moves=[move_id for move_id, _p, _prog, _d in deltas],
+                cards=[card.id for card in by_line],
+                deltas=[delta for _m, _p, _prog, delta in deltas],
+            )
+        )
+        self.env["loyalty.history"].invalidate_model()
+        self.env["loyalty.card"].invalidate_model(["history_ids"])
+        self.env["account.move"].invalidate_model(["lifecycle_loyalty_points"])
+        card_deltas = defaultdict(float)
+        for card, (_m, _p, _prog, delta) in zip(by_line, deltas, strict=True):
+            card_deltas[card] += delta
         for card, delta in card_deltas.items():
             card.points = float_round(
                 card.points + delta, precision_digits=POINTS_DIGITS
             )
 
     @api.model
-    def _insert_history(self, vals_list):
-        """Write these loyalty history lines in one INSERT: the first run
-        after installation writes one line per paid invoice (tens of
-        thousands), and create() costs a default_get per line."""
-        insert_rows(self.env["loyalty.history"], vals_list)
-        self.env["loyalty.card"].invalidate_model(["history_ids"])
-        self.env["account.move"].invalidate_model(["lifecycle_loyalty_points"])
-
-    @api.model
-    def _history_description(self, move):
+    def _history_templates(self):
+        """The text around the invoice's name in each kind of history line
+        (see history_description_sql), in the user's language."""
         _ = self.env._
-        if move["move_type"] == "out_invoice":
-            if move["delta"] > 0:
-                return _("Points earned by paying %(invoice)s", invoice=move["name"])
-            return _(
-                "Points taken back: %(invoice)s is no longer paid",
-                invoice=move["name"],
-            )
-        if move["delta"] < 0:
-            return _(
-                "Points taken back by credit note %(invoice)s", invoice=move["name"]
-            )
-        return _(
-            "Points given back: credit note %(invoice)s is no longer settled",
-            invoice=move["name"],
-        )
+        marker = "\x01"
+        texts = {
+            "earn": _("Points earned by paying %(invoice)s", invoice=marker),
+            "unpaid": _(
+                "Points taken back: %(invoice)s is no longer paid", invoice=marker
+            ),
+            "refund": _("Points taken back by credit note %(invoice)s", invoice=marker),
+            "unrefund": _(
+                "Points given back: credit note %(invoice)s is no longer settled",
+                invoice=marker,
+            ),
+        }
+        return {kind: text.partition(marker)[::2] for kind, text in texts.items()}
 
     # ------------------------------------------------------------
     # Tiers
