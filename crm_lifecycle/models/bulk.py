@@ -5,9 +5,9 @@ def insert_rows(model, vals_list):
     """Insert these rows of ``model`` (a recordset of the model) in ONE
     statement, one array per column, and return nothing.
 
-    For the logs the daily jobs write by the tens of thousands on their
-    first run (loyalty history, phase history): ``create()`` costs a
-    ``default_get`` and a record per row. Only for models whose rows the
+    For a log the daily jobs write by the tens of thousands on their first
+    run (the phase history rebuilt for every customer): ``create()`` costs
+    a ``default_get`` and a record per row. Only for models whose rows the
     caller gives whole: every column with a value in each row (the keys of
     the first row; a missing key is NULL), no stored computed field left to
     compute, no override of ``create()`` to run. The model's cache is
