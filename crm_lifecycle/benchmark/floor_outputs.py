@@ -74,7 +74,16 @@ PAYMENT_COLUMNS = (
     "payment_overdue_amount",
     "payment_overdue_count",
 )
-RETENTION_COLUMNS = (*SCORE_COLUMNS, ("retention_score_date", "date"))
+RETENTION_COLUMNS = (*SCORE_COLUMNS, "retention_score_date")
+# The PostgreSQL type of the values a company-dependent field keeps in its
+# jsonb, by field type.
+VALUE_TYPES = {
+    "integer": "int4",
+    "float": "float8",
+    "boolean": "bool",
+    "selection": "varchar",
+    "date": "date",
+}
 
 
 def _env(cr):
@@ -270,13 +279,7 @@ def reset_retention_outputs(cr):
     the model fits."""
     _reset_columns(
         cr,
-        [
-            name
-            for name, _type in (
-                *RETENTION_COLUMNS,
-                ("retention_reminder_date", "date"),
-            )
-        ],
+        [*RETENTION_COLUMNS, "retention_reminder_date"],
     )
     cr.execute("DELETE FROM crm_lifecycle_clv_fit")
 
@@ -559,8 +562,9 @@ def _stored_scores(env, scores):
     digits (Float.convert_to_cache)."""
     fields_ = env["res.partner"]._fields
     stored = dict(scores)
-    for name, sql_type in SCORE_COLUMNS:
-        digits = fields_[name].get_digits(env) if sql_type == "float8" else None
+    for name in SCORE_COLUMNS:
+        field = fields_[name]
+        digits = field.get_digits(env) if field.type == "float" else None
         if digits:
             stored[name] = [
                 None
@@ -597,11 +601,12 @@ def _write_scores(env, company, company_keys, partner_ids, scores, today):
     company, or a segment to clear), in the jsonb shape of Odoo's flush."""
     cr = env.cr
     key = str(company.id)
-    names = [name for name, _type in SCORE_COLUMNS]
+    names = list(SCORE_COLUMNS)
+    fields_ = env["res.partner"]._fields
+    types = {name: VALUE_TYPES[fields_[name].type] for name in RETENTION_COLUMNS}
     scores = _stored_scores(env, scores)
     arrays = SQL(", ").join(
-        SQL("%s::%s[]", list(scores[name]), SQL(sql_type))
-        for name, sql_type in SCORE_COLUMNS
+        SQL("%s::%s[]", list(scores[name]), SQL(types[name])) for name in names
     )
     assignments = SQL(", ").join(
         SQL(
@@ -609,14 +614,13 @@ def _write_scores(env, company, company_keys, partner_ids, scores, today):
             SQL.identifier(name),
             _company_value_sql(
                 name,
-                sql_type,
+                types[name],
                 key,
                 SQL("s.%s", SQL.identifier(name)),
                 company_keys,
             ),
         )
-        for name, sql_type in RETENTION_COLUMNS
-        if name != "retention_score_date"
+        for name in SCORE_COLUMNS
     )
     cr.execute(
         SQL(
@@ -693,6 +697,6 @@ def floor_retention(env, today=None):
         written[company.id] = _write_scores(
             env, company, company_keys, stats["partner_id"], scores, today
         )
-    env["res.partner"].invalidate_model([name for name, _type in RETENTION_COLUMNS])
+    env["res.partner"].invalidate_model(list(RETENTION_COLUMNS))
     env["crm.lifecycle.clv.fit"].invalidate_model()
     return written

@@ -31,20 +31,19 @@ SEGMENT_GRID = {
     1: ("lost", "lost", "at_risk", "at_risk", "cant_lose"),
 }
 
-# Company-dependent res.partner fields written by the scoring, with the
-# PostgreSQL type of the values put in their jsonb.
+# Company-dependent res.partner fields written by the scoring.
 SCORE_COLUMNS = (
-    ("rfm_recency_score", "int4"),
-    ("rfm_frequency_score", "int4"),
-    ("rfm_monetary_score", "int4"),
-    ("rfm_segment", "varchar"),
-    ("churn_probability", "float8"),
-    ("expected_purchases_365", "float8"),
-    ("clv_predicted", "float8"),
-    ("clv_historical", "float8"),
-    ("clv_scored", "bool"),
-    ("retention_last_purchase_date", "date"),
-    ("retention_purchase_interval", "float8"),
+    "rfm_recency_score",
+    "rfm_frequency_score",
+    "rfm_monetary_score",
+    "rfm_segment",
+    "churn_probability",
+    "expected_purchases_365",
+    "clv_predicted",
+    "clv_historical",
+    "clv_scored",
+    "retention_last_purchase_date",
+    "retention_purchase_interval",
 )
 
 
@@ -485,11 +484,11 @@ class CrmLifecycleRetention(models.AbstractModel):
             company, today, settings["rfm_window_days"], fit, partner_ids
         )
         values = self._score_values(fit, list(stats.values()), settings)
-        empty = dict.fromkeys((name for name, _type in SCORE_COLUMNS), None)
+        empty = dict.fromkeys(SCORE_COLUMNS, None)
         for pid in partner_ids:
             values.setdefault(pid, empty)
         self.env["res.partner"]._lifecycle_bulk_update(
-            values, company=company, fnames=[name for name, _type in SCORE_COLUMNS]
+            values, company=company, fnames=list(SCORE_COLUMNS)
         )
         self._remind(company, values, today, settings)
         if settings["rfm_segment_tags"]:

@@ -10,7 +10,7 @@ from odoo.addons.crm_lifecycle.benchmark import floor_outputs
 from .common_benchmark import BenchmarkCommon
 
 PAYMENT_FIELDS = floor_outputs.PAYMENT_COLUMNS
-RETENTION_FIELDS = tuple(name for name, _type in floor_outputs.RETENTION_COLUMNS)
+RETENTION_FIELDS = floor_outputs.RETENTION_COLUMNS
 FIT_FIELDS = (
     "date",
     "customer_count",
