@@ -880,7 +880,7 @@ def _loyalty_members(env, tpl, program, today):
               JOIN bench_loyalty_card bc ON bc.partner_id = m.partner_id
             """,
             _next_id(cr, "loyalty_history") - 1,
-            history_description(SQL("m.move_type"), SQL("m.points"), SQL("m.name")),
+            history_description(cr, SQL("m.move_type"), SQL("m.points"), SQL("m.name")),
         ),
         {
             "card_id": "s.card_id",

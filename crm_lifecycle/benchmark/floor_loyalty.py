@@ -31,7 +31,7 @@ as Python does, and rounded with ``odoo.tools.float_round``'s half-up rule
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import fields
+from odoo import SUPERUSER_ID, api, fields
 from odoo.tools import SQL
 
 from ..models.crm_lifecycle_loyalty_engine import (
@@ -44,19 +44,13 @@ from ..models.crm_lifecycle_loyalty_engine import (
 
 BASELINE_PARAM = "crm_lifecycle.bench_loyalty_baseline"
 
-# The module's history descriptions (English: the benchmark's language).
-DESCRIPTIONS = {
-    "earn": ("Points earned by paying ", ""),
-    "unpaid": ("Points taken back: ", " is no longer paid"),
-    "refund": ("Points taken back by credit note ", ""),
-    "unrefund": ("Points given back: credit note ", " is no longer settled"),
-}
 
-
-def history_description(move_type, delta, name):
-    """SQL for the module's description of a history line, in English (the
-    benchmark's language)."""
-    return history_description_sql(DESCRIPTIONS, move_type, delta, name)
+def history_description(cr, move_type, delta, name):
+    """SQL for the module's description of a history line, in the
+    superuser's language (the benchmark's: English)."""
+    env = api.Environment(cr, SUPERUSER_ID, {})
+    templates = env["crm.lifecycle.loyalty.engine"]._history_templates()
+    return history_description_sql(templates, move_type, delta, name)
 
 
 def read_baseline(cr):
@@ -273,7 +267,7 @@ def _settle_points(cr, today):
                 ON card.program_id = f.program_id AND card.partner_id = f.partner_id
             """,
             description=history_description(
-                SQL("f.move_type"), SQL("f.delta"), SQL("f.name")
+                cr, SQL("f.move_type"), SQL("f.delta"), SQL("f.name")
             ),
             today=today,
             first_card=first_card,
