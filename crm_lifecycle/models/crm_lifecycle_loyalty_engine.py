@@ -91,7 +91,11 @@ def invoice_points_sql(base):
     return SQL(
         "CASE WHEN m.state = 'posted' AND m.amount_total != 0 THEN %s ELSE 0 END",
         round2(
-            SQL("c.lifecycle_loyalty_points_rate::float8 * %s * %s", base, paid_ratio)
+            SQL(
+                "COALESCE(c.lifecycle_loyalty_points_rate, 0)::float8 * %s * %s",
+                base,
+                paid_ratio,
+            )
         ),
     )
 
