@@ -671,6 +671,7 @@ class CrmLifecycleRetention(models.AbstractModel):
         today = fields.Date.context_today(self)
         self._refresh_age_bands_daily(today)
         self.env.flush_all()
+        self.env["res.partner"]._lifecycle_without_jit()
         done = 0
         for company in self.env["res.company"].search([], order="id"):
             fit = self._latest_fit(company, today)

@@ -480,6 +480,7 @@ class ResPartner(models.Model):
         )
         today = fields.Date.context_today(self)
         self.env.flush_all()
+        self._lifecycle_without_jit()
         ids, more = self._lifecycle_next_batch(
             "lifecycle",
             SQL(
@@ -523,6 +524,17 @@ class ResPartner(models.Model):
         remaining = 1 if more else 0
         self.env["ir.cron"]._notify_progress(done=len(ids), remaining=remaining)
         return remaining
+
+    @api.model
+    def _lifecycle_without_jit(self):
+        """Turn PostgreSQL's JIT compilation off until the end of this
+        transaction: one batch of a daily job. Its queries read a few
+        thousand rows by index, but at 100,000 customers their estimated
+        cost passes ``jit_above_cost``, and each then spent 0.1 to 0.7 s
+        compiling, more than the compiled code saved: the full recompute at
+        100,000 customers took 243 s without, 343 s with it. Other
+        transactions are left as the server is configured."""
+        self.env.cr.execute("SET LOCAL jit = off")
 
     @api.model
     def _lifecycle_next_batch(self, job, query, limit):

@@ -105,6 +105,17 @@ class TestLifecycleCron(CrmLifecycleCommon):
         # Done today: a second run has nothing left to do.
         self.assertEqual(Partner._cron_lifecycle_recompute(batch_size=3), 0)
 
+    def test_batches_run_without_jit(self):
+        cr = self.env.cr
+        for job in (
+            self.env["res.partner"]._cron_lifecycle_recompute,
+            self.env["crm.lifecycle.retention"]._run_step,
+        ):
+            cr.execute("SET LOCAL jit = on")
+            job()
+            cr.execute("SHOW jit")
+            self.assertEqual(cr.fetchone()[0], "off", job)
+
     def test_no_partner_left_behind_the_scan(self):
         """Each batch starts where the previous one stopped; a partner left
         behind (its batch rolled back, say) is still done before the job
