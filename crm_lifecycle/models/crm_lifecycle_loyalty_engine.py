@@ -2,14 +2,16 @@ import logging
 from collections import defaultdict
 from datetime import timedelta
 
+import psycopg2
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.tools import SQL, float_round
+from odoo.tools import SQL, float_round, mute_logger
 
 _logger = logging.getLogger(__name__)
 
 POINTS_DIGITS = 2
+CARD_CODE_ATTEMPTS = 3
 # What moving a partner to another tier writes through the ORM (tracked);
 # the other tier figures are written in bulk.
 TIER_MOVE_FIELDS = {"loyalty_tier_id", "loyalty_tier_since"}
@@ -285,12 +287,25 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
             cards.setdefault((card.program_id.id, card.partner_id.id), card)
         missing = [pair for pair in pairs if pair not in cards]
         if missing:
-            created = Card.create(
-                [
-                    {"program_id": program_id, "partner_id": partner_id, "points": 0}
-                    for program_id, partner_id in missing
-                ]
-            )
+            vals_list = [
+                {"program_id": program_id, "partner_id": partner_id, "points": 0}
+                for program_id, partner_id in missing
+            ]
+            # Odoo draws card codes at random from a space small enough
+            # that, among tens of thousands of cards, a new code sometimes
+            # meets an old one: the whole batch then failed and was redone
+            # one partner at a time. Draw new codes instead, a few times.
+            for attempt in range(CARD_CODE_ATTEMPTS):
+                try:
+                    # Odoo logs the refused INSERT as an error; this one is
+                    # expected and handled here.
+                    with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                        created = Card.create(vals_list)
+                    break
+                except psycopg2.errors.UniqueViolation:
+                    if attempt == CARD_CODE_ATTEMPTS - 1:
+                        raise
+                    _logger.info("Loyalty card code taken, drawing new codes")
             cards.update(zip(missing, created, strict=False))
         return cards
 

@@ -32,6 +32,26 @@ class TestLoyaltyPoints(LoyaltyCommon):
         self.assertIn(invoice.name, line.description)
         self.assertEqual(line.lifecycle_kind, "earn")
 
+    def test_card_code_already_taken_draws_a_new_one(self):
+        """Odoo's random card codes can meet an existing one at scale: the
+        card is made with a new code, the batch goes on."""
+        taken = self.env["loyalty.card"].create(
+            {"program_id": self.program.id, "partner_id": self.env.user.partner_id.id}
+        )
+        Card = type(self.env["loyalty.card"])
+        codes = iter([taken.code])
+        original = Card._generate_code
+
+        def generate(card):
+            return next(codes, None) or original(card)
+
+        invoice = self._invoice(250.0)
+        with patch.object(Card, "_generate_code", generate):
+            self._pay(invoice)
+        card = self._card()
+        self.assertEqual(card.points, 250.0)
+        self.assertNotEqual(card.code, taken.code)
+
     def test_partial_payments_earn_in_proportion_and_once(self):
         invoice = self._invoice(400.0)
         self._pay(invoice, amount=100.0)
