@@ -2,6 +2,8 @@ import logging
 
 from odoo import api, fields, models
 
+from .crm_lifecycle_retention import SCORE_COLUMNS
+
 RFM_SEGMENTS = [
     ("champions", "Champions"),
     ("loyal", "Loyal"),
@@ -32,17 +34,7 @@ USER_GROUP = "crm_lifecycle.group_crm_lifecycle_user"
 
 # Written by the retention analytics only (in SQL), never by hand.
 RETENTION_SCORE_FIELDS = {
-    "rfm_recency_score",
-    "rfm_frequency_score",
-    "rfm_monetary_score",
-    "rfm_segment",
-    "churn_probability",
-    "expected_purchases_365",
-    "clv_predicted",
-    "clv_historical",
-    "clv_scored",
-    "retention_last_purchase_date",
-    "retention_purchase_interval",
+    *SCORE_COLUMNS,
     "retention_reminder_date",
     "retention_score_date",
 }
