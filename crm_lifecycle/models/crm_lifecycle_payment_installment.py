@@ -183,16 +183,25 @@ class CrmLifecyclePaymentInstallment(models.Model):
         """The reconciliations of the installment ``l``, each with the day it
         was paid. An exchange difference (an invoice in another currency paid
         at another rate) is dated by the accounting of its journal, often the
-        end of the month: it takes the date of the payment it adjusts."""
+        end of the month: it takes the date of the payment it adjusts.
+
+        Finding the exchange move of a reconciliation means reading its
+        credit line, a random read per payment (a fifth of a batch's reads
+        at 100,000 customers). A database without any exchange difference
+        (one currency) skips it: the EXISTS, which depends on nothing
+        outside it, is evaluated once per query."""
         return SQL(
             """
             SELECT r.amount, COALESCE(x.origin_date, r.max_date) AS paid_on
               FROM account_partial_reconcile r
-              JOIN account_move_line c ON c.id = r.credit_move_id
               LEFT JOIN LATERAL (
                     SELECT MAX(o.max_date) AS origin_date
-                      FROM account_partial_reconcile o
-                     WHERE o.exchange_move_id = c.move_id
+                      FROM account_move_line c
+                      JOIN account_partial_reconcile o
+                        ON o.exchange_move_id = c.move_id
+                     WHERE c.id = r.credit_move_id
+                       AND EXISTS (SELECT FROM account_partial_reconcile e
+                                    WHERE e.exchange_move_id IS NOT NULL)
               ) x ON TRUE
              WHERE r.debit_move_id = l.id
             """
