@@ -3,6 +3,7 @@ import logging
 from odoo import api, fields, models
 from odoo.tools import float_compare, float_round
 from odoo.tools.misc import formatLang
+from odoo.tools.sql import drop_index, make_index_name
 
 from .res_partner import ALL_PASSES, PASS_PAYMENT
 
@@ -43,6 +44,11 @@ class ResPartner(models.Model):
 
     _inherit = "res.partner"
 
+    # Odoo indexes a company-dependent field (its rows with a value) unless
+    # told otherwise. The grade, the overdue amount and the trend are what
+    # the partner list is filtered by; the other figures are only read, and
+    # six more indexes would slow every write of a partner (two per
+    # customer a day from the scheduled actions).
     payment_grade = fields.Selection(
         PAYMENT_GRADES,
         company_dependent=True,
@@ -55,6 +61,7 @@ class ResPartner(models.Model):
     payment_on_time_ratio = fields.Float(
         string="Paid on Time (%)",
         company_dependent=True,
+        index=False,
         readonly=True,
         digits=(16, 1),
         groups="base.group_user",
@@ -65,6 +72,7 @@ class ResPartner(models.Model):
     payment_avg_days_late = fields.Float(
         string="Average Days Late",
         company_dependent=True,
+        index=False,
         readonly=True,
         digits=(16, 1),
         groups=ACCOUNTING_GROUPS,
@@ -74,6 +82,7 @@ class ResPartner(models.Model):
     payment_max_days_late = fields.Integer(
         string="Worst Delay (days)",
         company_dependent=True,
+        index=False,
         readonly=True,
         groups=ACCOUNTING_GROUPS,
         help="The longest delay of an installment due in the last 12 months.",
@@ -81,6 +90,7 @@ class ResPartner(models.Model):
     payment_avg_days_to_pay = fields.Float(
         string="Average Days to Pay",
         company_dependent=True,
+        index=False,
         readonly=True,
         digits=(16, 1),
         groups=ACCOUNTING_GROUPS,
@@ -98,6 +108,7 @@ class ResPartner(models.Model):
     payment_overdue_count = fields.Integer(
         string="Overdue Installments",
         company_dependent=True,
+        index=False,
         readonly=True,
         groups=ACCOUNTING_GROUPS,
     )
@@ -105,6 +116,7 @@ class ResPartner(models.Model):
         PAYMENT_GRADES,
         string="Previous Payment Grade",
         company_dependent=True,
+        index=False,
         readonly=True,
         groups=ACCOUNTING_GROUPS,
         help="The grade of the 12 months before the last 12 months.",
@@ -126,6 +138,18 @@ class ResPartner(models.Model):
         compute="_compute_payment_installment_count",
         groups=ACCOUNTING_GROUPS,
     )
+
+    def init(self):
+        super().init()
+        # Odoo keeps an index that a field no longer asks for: a database
+        # installed before the figures above lost theirs drops them here.
+        for name, field in self._fields.items():
+            if (
+                field._module == "crm_lifecycle"
+                and field.company_dependent
+                and not field.index
+            ):
+                drop_index(self.env.cr, make_index_name(self._table, name), self._table)
 
     # ------------------------------------------------------------
     # Computes
