@@ -92,6 +92,22 @@ class TestLifecycleRules(CrmLifecycleCommon):
         self._flush_events()
         self.assertEqual(self.customer.lifecycle_phase, "extension")
 
+    def test_cross_sell_counts_when_repeat_purchase_rule_is_off(self):
+        # With the repeat-purchase rule off (0), the categories decide for
+        # any number of recent invoices: they must be read for all of them.
+        self.env["ir.config_parameter"].sudo().set_param(
+            "crm_lifecycle.extension_min_invoices", 0
+        )
+        self._invoice(self.customer, products=[self.product_hw])
+        self._invoice(self.customer, products=[self.product_hw2])
+        self._flush_events()
+        self.assertEqual(self.customer.lifecycle_phase, "retention")
+        self._invoice(self.customer, products=[self.product_srv])
+        self._flush_events()
+        self.assertEqual(self.customer.lifecycle_phase, "extension")
+        last = self._history(self.customer)[-1]
+        self.assertIn("categories", last.reason)
+
     def test_two_products_of_one_category_is_no_cross_sell(self):
         self._invoice(self.customer, products=[self.product_hw, self.product_hw2])
         self._flush_events()
