@@ -120,7 +120,7 @@ class ResPartner(models.Model):
     social_x = fields.Char(string="X (Twitter)", groups="base.group_user")
 
     def init(self):
-        super().init()
+        res = super().init()
         # The daily jobs take their next batch of commercial partners in id
         # order (_lifecycle_next_batch). PostgreSQL cannot estimate how many
         # rows have id = commercial_partner_id, guesses a few hundred, and
@@ -134,6 +134,7 @@ class ResPartner(models.Model):
             ["id"],
             where="active AND id = commercial_partner_id",
         )
+        return res
 
     # ------------------------------------------------------------
     # Computes

@@ -140,7 +140,7 @@ class ResPartner(models.Model):
     )
 
     def init(self):
-        super().init()
+        res = super().init()
         # Odoo keeps an index that a field no longer asks for: a database
         # installed before the figures above lost theirs drops them here.
         for name, field in self._fields.items():
@@ -150,6 +150,7 @@ class ResPartner(models.Model):
                 and not field.index
             ):
                 drop_index(self.env.cr, make_index_name(self._table, name), self._table)
+        return res
 
     # ------------------------------------------------------------
     # Computes
