@@ -45,13 +45,18 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     # Odoo indexes a company-dependent field (its rows with a value) unless
-    # told otherwise. The grade, the overdue amount and the trend are what
-    # the partner list is filtered by; the other figures are only read, and
-    # six more indexes would slow every write of a partner (two per
-    # customer a day from the scheduled actions).
+    # told otherwise. None of these: such an index cannot serve a filter on
+    # the value (grade D in the partner list), which reads one company's
+    # key in the jsonb; the planner walked every partner with a value
+    # through it (at 10,000 customers: 1,015 kept of 9,919 read). And each
+    # index is written again with every new version of a partner row: with
+    # none on the columns the retention job writes, PostgreSQL can update
+    # the row in place (HOT) where its page has room, without touching any
+    # of the table's 31 indexes.
     payment_grade = fields.Selection(
         PAYMENT_GRADES,
         company_dependent=True,
+        index=False,
         readonly=True,
         groups="base.group_user",
         help="A (pays on time) to E (pays late or not at all), from the "
@@ -100,6 +105,7 @@ class ResPartner(models.Model):
     payment_overdue_amount = fields.Float(
         string="Overdue Amount",
         company_dependent=True,
+        index=False,
         readonly=True,
         digits="Account",
         groups=ACCOUNTING_GROUPS,
@@ -124,6 +130,7 @@ class ResPartner(models.Model):
     payment_trend = fields.Selection(
         PAYMENT_TRENDS,
         company_dependent=True,
+        index=False,
         readonly=True,
         groups=ACCOUNTING_GROUPS,
         help="The grade of the last 12 months against the 12 months before.",

@@ -87,12 +87,13 @@ class ResPartner(models.Model):
         groups=USER_GROUP,
         help="1 to 5: quintile of the net invoiced amount in the RFM window.",
     )
-    # Indexed as Odoo indexes a company-dependent field (its rows with a
-    # value): the partner list is filtered by segment.
+    # Not indexed either (see payment_grade): Odoo's index of the rows with
+    # a value cannot serve a filter on one segment.
     rfm_segment = fields.Selection(
         RFM_SEGMENTS,
         string="RFM Segment",
         company_dependent=True,
+        index=False,
         readonly=True,
         groups=USER_GROUP,
     )
