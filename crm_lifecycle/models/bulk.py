@@ -1,9 +1,10 @@
 from odoo.tools import SQL
 
 
-def insert_rows(model, vals_list):
+def insert_rows(model, vals_list, returning=()):
     """Insert these rows of ``model`` (a recordset of the model) in ONE
-    statement, one array per column, and return nothing.
+    statement, one array per column; return nothing, or the rows of the
+    columns named in ``returning``.
 
     For a log the daily jobs write by the tens of thousands on their first
     run (the phase history rebuilt for every customer): ``create()`` costs
@@ -14,7 +15,7 @@ def insert_rows(model, vals_list):
     invalidated, since the ORM did not see the rows.
     """
     if not vals_list:
-        return
+        return [] if returning else None
     names = sorted(vals_list[0])
     fields_ = model._fields
 
@@ -33,12 +34,21 @@ def insert_rows(model, vals_list):
                    (%(names)s, create_uid, create_date, write_uid, write_date)
             SELECT *, %(uid)s, %(now)s, %(uid)s, %(now)s
               FROM unnest(%(arrays)s)
+            %(returning)s
             """,
             table=SQL.identifier(model._table),
             names=SQL(", ").join(SQL.identifier(name) for name in names),
             arrays=SQL(", ").join(column(name) for name in names),
             uid=env.uid,
             now=env.cr.now(),
+            returning=SQL(
+                "RETURNING %s",
+                SQL(", ").join(SQL.identifier(name) for name in returning),
+            )
+            if returning
+            else SQL(),
         )
     )
+    rows = env.cr.fetchall() if returning else None
     model.invalidate_model()
+    return rows

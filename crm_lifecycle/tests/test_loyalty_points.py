@@ -1,6 +1,6 @@
 from unittest.mock import patch
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import tagged
 
 from .common_loyalty import LoyaltyCommon
@@ -51,6 +51,59 @@ class TestLoyaltyPoints(LoyaltyCommon):
         card = self._card()
         self.assertEqual(card.points, 250.0)
         self.assertNotEqual(card.code, taken.code)
+
+    def test_new_card_is_made_whole_and_sends_the_programs_mails(self):
+        """The card made on the first payment has its company and balance
+        from the start, and the program's communication plan sends what
+        Odoo would: the creation mail and the milestone reached."""
+        templates = self.env["mail.template"].create(
+            [
+                {
+                    "name": name,
+                    "model_id": self.env["ir.model"]._get_id("loyalty.card"),
+                    "subject": name,
+                    "email_to": "{{ object.partner_id.email }}",
+                }
+                for name in ("Welcome card", "Hundred points")
+            ]
+        )
+        self.program.communication_plan_ids = [
+            Command.create({"trigger": "create", "mail_template_id": templates[0].id}),
+            Command.create(
+                {
+                    "trigger": "points_reach",
+                    "points": 100.0,
+                    "mail_template_id": templates[1].id,
+                }
+            ),
+        ]
+        self.customer.email = "customer@example.com"
+        self._pay(self._invoice(250.0))
+        card = self._card()
+        self.assertEqual(card.company_id, self.company)
+        self.assertEqual(card.points, 250.0)
+        self.assertTrue(card.code)
+        mails = self.env["mail.mail"].search(
+            [("model", "=", "loyalty.card"), ("res_id", "=", card.id)]
+        )
+        self.assertEqual(
+            sorted(mails.mapped("subject")), ["Hundred points", "Welcome card"]
+        )
+
+    def test_new_card_through_create_when_another_module_adds_a_default(self):
+        """A field another module gives the card, with a default, is filled
+        as create() fills it: the cards are then made through create()."""
+        field = self.env["loyalty.card"]._fields["lifecycle_expiry_check_date"]
+        with patch.object(
+            field, "default", lambda card: fields.Date.to_date("2020-01-01")
+        ):
+            self._pay(self._invoice(250.0))
+        card = self._card()
+        self.assertEqual(card.points, 250.0)
+        self.assertEqual(card.company_id, self.company)
+        self.assertEqual(
+            card.lifecycle_expiry_check_date, fields.Date.to_date("2020-01-01")
+        )
 
     def test_partial_payments_earn_in_proportion_and_once(self):
         invoice = self._invoice(400.0)
