@@ -579,16 +579,18 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
         return values
 
     @api.model
-    def _qualified_tier(self, tiers, value):
-        """The best tier these figures reach (nothing earned: no tier)."""
-        reached = tiers.filtered(
-            lambda t: value[t.basis] > 0 and value[t.basis] >= t.threshold
-        )
-        return reached.sorted(self._tier_rank)[-1:] if reached else tiers[:0]
-
-    @api.model
     def _tier_rank(self, tier):
         return (tier.sequence, tier.threshold, tier.id)
+
+    @api.model
+    def _tier_ladders(self, tiers):
+        """{company_id: [(tier_id, basis, threshold)]}: each company's tiers
+        from the lowest rank to the highest, as plain values, since every
+        partner of a batch is ranked on them."""
+        ladders = defaultdict(list)
+        for tier in tiers.sorted(self._tier_rank):
+            ladders[tier.company_id.id].append((tier.id, tier.basis, tier.threshold))
+        return ladders
 
     @api.model
     def _update_tiers(self, partners):
@@ -620,18 +622,12 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
             {tier.company_id.id for tier in tiers if tier.basis == "amount"},
         )
         today = fields.Date.context_today(self)
-        tiers_by_company = defaultdict(lambda: Tier)
-        for tier in tiers:
-            tiers_by_company[tier.company_id.id] |= tier
+        ladders = self._tier_ladders(tiers)
         figures, moves = {}, defaultdict(list)
         for partner in partners:
             company = companies.browse(company_by_partner.get(partner.id))
             vals = self._tier_vals(
-                partner,
-                company,
-                tiers_by_company[company.id],
-                values[partner.id],
-                today,
+                partner, company, ladders[company.id], values[partner.id], today
             )
             changed = {
                 name: value
@@ -670,42 +666,52 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
         return value.id if isinstance(value, models.BaseModel) else value
 
     @api.model
-    def _tier_vals(self, partner, company, tiers, value, today):
-        current = partner.loyalty_tier_id
-        qualified = self._qualified_tier(tiers, value)
+    def _tier_vals(self, partner, company, ladder, value, today):
+        """The tier figures of one partner ranked on its company's ``ladder``
+        (see _tier_ladders) with its ``value`` (points and amount)."""
+        # Positions on the ladder stand for ranks; -1 for no tier.
+        positions = {tier_id: index for index, (tier_id, _b, _t) in enumerate(ladder)}
+        qualified = -1
+        for index, (_tier_id, basis, threshold) in enumerate(ladder):
+            if value[basis] > 0 and value[basis] >= threshold:
+                qualified = index
         months = relativedelta(months=company.lifecycle_loyalty_review_months or 12)
         review = partner.loyalty_tier_review_date
-        new = current
-        if current not in tiers:
+        current = positions.get(partner.loyalty_tier_id.id)
+        if current is None:
             # No tier yet, or one of another company or archived.
             new = qualified
-        elif qualified and self._tier_rank(qualified) > self._tier_rank(current):
+        elif qualified > current:
             new = qualified
         elif not review:
+            new = current
             review = today + months
-        elif not qualified or self._tier_rank(qualified) < self._tier_rank(current):
+        elif qualified < current:
+            new = current
             grace = timedelta(days=company.lifecycle_loyalty_grace_days)
             if today >= review + grace:
                 new = qualified
         else:
+            new = current
             while review <= today:
                 review += months
         if new != current:
-            since, review = (today, today + months) if new else (False, False)
+            since, review = (today, today + months) if new >= 0 else (False, False)
         else:
             since = partner.loyalty_tier_since
-        next_tier = tiers.filtered(
-            lambda t: not new or self._tier_rank(t) > self._tier_rank(new)
-        ).sorted(self._tier_rank)[:1]
-        missing = (
-            max(next_tier.threshold - value[next_tier.basis], 0.0) if next_tier else 0.0
-        )
+        new_id = ladder[new][0] if new >= 0 else False
+        missing = 0.0
+        if new + 1 < len(ladder):
+            _next_id, basis, threshold = ladder[new + 1]
+            missing = max(threshold - value[basis], 0.0)
         return {
             "loyalty_company_id": company.id,
-            "loyalty_tier_id": new.id,
+            "loyalty_tier_id": new_id,
             "loyalty_tier_since": since,
-            "loyalty_tier_review_date": review if new else False,
-            "loyalty_next_tier_id": next_tier.id,
+            "loyalty_tier_review_date": review if new >= 0 else False,
+            "loyalty_next_tier_id": ladder[new + 1][0]
+            if new + 1 < len(ladder)
+            else False,
             "loyalty_next_tier_missing": float_round(missing, precision_digits=2),
         }
 
