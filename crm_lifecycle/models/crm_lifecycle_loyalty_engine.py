@@ -179,9 +179,11 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
 
     @api.model
     def _read_point_deltas(self, partner_ids, companies):
-        """Return [(move_id, partner_id, program_id, delta)]: the customer
-        invoices and credit notes of these partners whose points changed,
-        with the points to credit (negative: to take back).
+        """Return [(move_id, partner_id, program_id, delta, description)]:
+        the customer invoices and credit notes of these partners whose
+        points changed, with the points to credit (negative: to take back)
+        and the text of their history line (read here, where the invoice's
+        name is at hand).
 
         One query, computed where the rows are (see invoice_points_sql): the
         base is the untaxed or taxed amount in company currency, or the part
@@ -239,11 +241,12 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT move_id, partner_id, program_id, delta
+                SELECT move_id, partner_id, program_id, delta,
+                       %(description)s
                   FROM (
                       SELECT m.id AS move_id, m.commercial_partner_id AS partner_id,
                              c.lifecycle_loyalty_program_id AS program_id,
-                             %(delta)s AS delta
+                             %(delta)s AS delta, m.move_type, m.name
                         FROM account_move m
                         JOIN res_company c ON c.id = m.company_id
                         LEFT JOIN (%(given)s) given ON given.move_id = m.id
@@ -263,6 +266,12 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
                 ),
                 given=awarded_points_sql(
                     SQL("card.partner_id = ANY(%s)", list(partner_ids))
+                ),
+                description=history_description_sql(
+                    self._history_templates(),
+                    SQL("moves.move_type"),
+                    SQL("moves.delta"),
+                    SQL("moves.name"),
                 ),
                 categories=categories,
                 partner_ids=list(partner_ids),
@@ -398,15 +407,14 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
     @api.model
     def _credit_points(self, deltas):
         """Write one history line per invoice whose points changed (what
-        each invoice has given is the sum of its lines), in one INSERT that
-        takes the invoice's name where it is; the cards missing are made
-        with their balance, the others get their new balance through the
-        ORM (the balance is tracked on the card).
+        each invoice has given is the sum of its lines), in one INSERT; the
+        cards missing are made with their balance, the others get their new
+        balance through the ORM (the balance is tracked on the card).
 
-        :param deltas: [(move_id, partner_id, program_id, delta)]
+        :param deltas: [(move_id, partner_id, program_id, delta, description)]
         """
         balances = defaultdict(float)
-        for _m, partner_id, program_id, delta in deltas:
+        for _m, partner_id, program_id, delta, _text in deltas:
             balances[program_id, partner_id] += delta
         cards, created = self._get_cards(
             {
@@ -414,10 +422,6 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
                 for pair, points in balances.items()
             }
         )
-        by_line = [
-            cards[program_id, partner_id] for _m, partner_id, program_id, _d in deltas
-        ]
-        self.env["account.move"].flush_model(["name", "move_type"])
         self.env.cr.execute(
             SQL(
                 """
@@ -425,27 +429,25 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
                        (card_id, description, issued, used, order_model, order_id,
                         lifecycle_kind, lifecycle_date,
                         create_uid, create_date, write_uid, write_date)
-                SELECT v.card_id, %(description)s,
+                SELECT v.card_id, v.description,
                        GREATEST(v.delta, 0), GREATEST(-v.delta, 0),
                        'account.move', v.move_id,
                        CASE WHEN v.delta > 0 THEN 'earn' ELSE 'take_back' END,
                        %(today)s, %(uid)s, %(now)s, %(uid)s, %(now)s
                   FROM unnest(%(moves)s::int[], %(cards)s::int[],
-                              %(deltas)s::float8[]) AS v(move_id, card_id, delta)
-                  JOIN account_move m ON m.id = v.move_id
+                              %(deltas)s::float8[], %(descriptions)s::text[])
+                       AS v(move_id, card_id, delta, description)
                 """,
-                description=history_description_sql(
-                    self._history_templates(),
-                    SQL("m.move_type"),
-                    SQL("v.delta"),
-                    SQL("m.name"),
-                ),
                 today=fields.Date.context_today(self),
                 uid=self.env.uid,
                 now=self.env.cr.now(),
-                moves=[move_id for move_id, _p, _prog, _d in deltas],
-                cards=[card.id for card in by_line],
-                deltas=[delta for _m, _p, _prog, delta in deltas],
+                moves=[move_id for move_id, _p, _prog, _d, _t in deltas],
+                cards=[
+                    cards[program_id, partner_id].id
+                    for _m, partner_id, program_id, _d, _t in deltas
+                ],
+                deltas=[delta for _m, _p, _prog, delta, _t in deltas],
+                descriptions=[text for _m, _p, _prog, _d, text in deltas],
             )
         )
         self.env["loyalty.history"].invalidate_model()
