@@ -411,15 +411,17 @@ class ResPartner(models.Model):
             records = records.with_company(company)
         for name in names:
             field = self._fields[name]
-            self.env.cache.update(
-                records,
-                field,
-                [
-                    field.convert_to_cache(values.get(name, False), records)
-                    for values in values_by_id.values()
-                ],
-                dirty=True,
-            )
+            # Converted once per distinct value (grades, phases, dates, the
+            # many zeros): 0.1 ms a partner otherwise, over a dozen fields.
+            converted = {}
+            cache_values = []
+            for values in values_by_id.values():
+                value = values.get(name, False)
+                key = (type(value), value)
+                if key not in converted:
+                    converted[key] = field.convert_to_cache(value, records)
+                cache_values.append(converted[key])
+            self.env.cache.update(records, field, cache_values, dirty=True)
         records.modified(names)
 
     def _lifecycle_recompute(self, passes=ALL_PASSES):
