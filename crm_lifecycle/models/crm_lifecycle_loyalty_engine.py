@@ -701,19 +701,16 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
             since, review = (today, today + months) if new >= 0 else (False, False)
         else:
             since = partner.loyalty_tier_since
-        new_id = ladder[new][0] if new >= 0 else False
-        missing = 0.0
+        next_id, missing = False, 0.0
         if new + 1 < len(ladder):
-            _next_id, basis, threshold = ladder[new + 1]
+            next_id, basis, threshold = ladder[new + 1]
             missing = max(threshold - value[basis], 0.0)
         return {
             "loyalty_company_id": company.id,
-            "loyalty_tier_id": new_id,
+            "loyalty_tier_id": ladder[new][0] if new >= 0 else False,
             "loyalty_tier_since": since,
             "loyalty_tier_review_date": review if new >= 0 else False,
-            "loyalty_next_tier_id": ladder[new + 1][0]
-            if new + 1 < len(ladder)
-            else False,
+            "loyalty_next_tier_id": next_id,
             "loyalty_next_tier_missing": float_round(missing, precision_digits=2),
         }
 
