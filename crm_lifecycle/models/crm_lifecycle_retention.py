@@ -485,14 +485,21 @@ class CrmLifecycleRetention(models.AbstractModel):
         )
         values = self._score_values(fit, list(stats.values()), settings)
         empty = dict.fromkeys(SCORE_COLUMNS, None)
-        for pid in partner_ids:
-            values.setdefault(pid, empty)
-        self.env["res.partner"]._lifecycle_bulk_update(
-            values, company=company, fnames=list(SCORE_COLUMNS)
-        )
-        self._remind(company, values, today, settings)
+        # Scored today, done: written with the scores.
+        values = {
+            pid: dict(values.get(pid, empty), retention_score_date=today)
+            for pid in partner_ids
+        }
+        fnames = [*SCORE_COLUMNS, "retention_score_date"]
+        Partner = self.env["res.partner"]
         if settings["rfm_segment_tags"]:
+            # The tags are written through write() on every customer: the
+            # scores go with them, in the same UPDATE of each row.
+            Partner._lifecycle_bulk_update(values, company=company, fnames=fnames)
             self._tag_segments(values)
+        else:
+            Partner._lifecycle_write_company_figures(values, company, fnames)
+        self._remind(company, values, today, settings)
 
     # ------------------------------------------------------------
     # Reminders
@@ -718,16 +725,13 @@ class CrmLifecycleRetention(models.AbstractModel):
     @api.model
     def _score_batch_safe(self, company, fit, ids, today, settings):
         # Done for today, scored or skipped: a bad customer is not retried
-        # until tomorrow. Set first, so that the rows are written once, with
-        # their scores.
-        Partner = self.env["res.partner"]
-        done = {pid: {"retention_score_date": today} for pid in ids}
+        # until tomorrow (a scored one is marked with its scores).
         try:
             with self.env.cr.savepoint():
-                Partner._lifecycle_bulk_update(done, company=company)
                 self._score_batch(company, fit, ids, today, settings)
         except Exception:
             _logger.exception("Retention batch failed, retrying one by one")
+            failed = []
             for pid in ids:
                 try:
                     with self.env.cr.savepoint():
@@ -738,7 +742,11 @@ class CrmLifecycleRetention(models.AbstractModel):
                         pid,
                         company.id,
                     )
-            Partner._lifecycle_bulk_update(done, company=company)
+                    failed.append(pid)
+            self.env["res.partner"]._lifecycle_bulk_update(
+                {pid: {"retention_score_date": today} for pid in failed},
+                company=company,
+            )
 
     @api.model
     def _refresh_age_bands_daily(self, today):

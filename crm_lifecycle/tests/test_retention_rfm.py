@@ -150,3 +150,44 @@ class TestRetentionRfm(CrmLifecycleRetentionCommon):
         self._run()
         self.assertEqual(b.category_id.mapped("rfm_segment"), ["champions"])
         self.assertEqual(a.category_id.mapped("rfm_segment"), ["lost"])
+
+    def test_scores_written_in_one_update_as_the_orm_writes_them(self):
+        """The scores a batch writes in one UPDATE leave the database as the
+        ORM's write would: each company's key set, or removed where the
+        value is the field's fallback, the other companies' keys kept."""
+        Partner = self.env["res.partner"]
+        other = self.env["res.company"].create({"name": "Other Company"})
+        direct, orm = (self._new_customer(name) for name in ("Direct", "ORM"))
+        fnames = [
+            "rfm_segment",
+            "rfm_recency_score",
+            "churn_probability",
+            "clv_scored",
+            "retention_last_purchase_date",
+        ]
+        steps = [
+            (other, ["at_risk", 2, 0.75, True, TODAY]),
+            (self.env.company, ["champions", 5, 0.125, True, self._days(3)]),
+            (self.env.company, [False, 0, 0.0, False, False]),
+        ]
+        for company, row in steps:
+            values = dict(zip(fnames, row, strict=True))
+            Partner._lifecycle_write_company_figures(
+                {direct.id: values}, company, fnames
+            )
+            orm.with_company(company).sudo().write(values)
+            self.env.flush_all()
+            expected = orm.with_company(company).read(fnames)[0]
+            del expected["id"]
+            self.assertRecordValues(direct.with_company(company), [expected])
+        self.env.cr.execute(
+            "SELECT rfm_segment, rfm_recency_score, churn_probability, clv_scored,"
+            " retention_last_purchase_date FROM res_partner WHERE id IN %s ORDER BY id",
+            [(direct.id, orm.id)],
+        )
+        stored_direct, stored_orm = self.env.cr.fetchall()
+        self.assertEqual(stored_direct, stored_orm)
+        key = str(other.id)
+        self.assertEqual(stored_direct[0], {key: "at_risk"})
+        self.assertEqual(direct.with_company(other).rfm_segment, "at_risk")
+        self.assertFalse(direct.rfm_segment)
