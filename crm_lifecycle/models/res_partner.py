@@ -433,10 +433,12 @@ class ResPartner(models.Model):
         the value is the field's fallback, as the ORM's flush writes it.
 
         The flush merges each jsonb column of each row in a subquery of its
-        own: 12 columns of 2,000 partners took 300 ms that way, 150 ms in
-        one statement. For a batch of a daily job whose rows take no other
-        write: the values pending in the cache for these fields and
-        partners are written first, and the cache of the rows is dropped.
+        own, after converting each value to JSON in Python: the retention
+        job's 12 columns took 46 s for 100,000 customers that way, 24 s so
+        (the UPDATE itself 16.9 s, then 5.4 s). For a batch of a daily job
+        whose rows take no other write: the values pending in the cache for
+        these fields and partners are written first, and the cache of the
+        rows is dropped.
 
         :param values_by_id: {partner_id: {field name: value}}
         :param fnames: the fields set; a missing value is set empty
