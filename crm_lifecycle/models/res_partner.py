@@ -43,6 +43,22 @@ PARTNER_INPUT_FIELDS = [
 _SCAN_HINTS = {}
 
 
+def _converted(values_by_id, name, convert, records):
+    """The value of ``name`` of each partner of ``values_by_id`` (missing:
+    False) through ``convert(value, records)`` (a field's conversion
+    method), called once per distinct value (grades, phases, dates, the
+    many zeros): 0.1 ms a partner otherwise, over a dozen fields."""
+    converted = {}
+    result = []
+    for values in values_by_id.values():
+        value = values.get(name, False)
+        key = (type(value), value)
+        if key not in converted:
+            converted[key] = convert(value, records)
+        result.append(converted[key])
+    return result
+
+
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
@@ -412,16 +428,9 @@ class ResPartner(models.Model):
             records = records.with_company(company)
         for name in names:
             field = self._fields[name]
-            # Converted once per distinct value (grades, phases, dates, the
-            # many zeros): 0.1 ms a partner otherwise, over a dozen fields.
-            converted = {}
-            cache_values = []
-            for values in values_by_id.values():
-                value = values.get(name, False)
-                key = (type(value), value)
-                if key not in converted:
-                    converted[key] = field.convert_to_cache(value, records)
-                cache_values.append(converted[key])
+            cache_values = _converted(
+                values_by_id, name, field.convert_to_cache, records
+            )
             self.env.cache.update(records, field, cache_values, dirty=True)
         records.modified(names)
 
@@ -455,14 +464,7 @@ class ResPartner(models.Model):
             fallback = json.loads(
                 self.env["ir.default"]._get_field_column_fallbacks(self._name, name)
             ).get(key)
-            converted = {}
-            column = []
-            for values in values_by_id.values():
-                value = values.get(name, False)
-                token = (type(value), value)
-                if token not in converted:
-                    converted[token] = field.convert_to_column(value, records)
-                column.append(converted[token])
+            column = _converted(values_by_id, name, field.convert_to_column, records)
             arrays.append(SQL("%s::%s[]", column, SQL(field._column_type[1])))
             columns.append(SQL.identifier(name))
             current = SQL("COALESCE(p.%s, '{}'::jsonb)", SQL.identifier(name))
