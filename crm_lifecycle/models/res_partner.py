@@ -1,4 +1,3 @@
-import json
 import logging
 
 from odoo import api, fields, models
@@ -461,24 +460,30 @@ class ResPartner(models.Model):
         for name in fnames:
             field = self._fields[name]
             assert field.company_dependent and field.store
-            fallback = json.loads(
-                self.env["ir.default"]._get_field_column_fallbacks(self._name, name)
-            ).get(key)
+            # The company's fallback, as the ORM reads it (_field_to_sql).
+            fallback = field.convert_to_column(
+                field.convert_to_write(
+                    field.get_company_dependent_fallback(records), records
+                ),
+                records,
+            )
+            column_type = SQL(field._column_type[1])
             column = _converted(values_by_id, name, field.convert_to_column, records)
-            arrays.append(SQL("%s::%s[]", column, SQL(field._column_type[1])))
+            arrays.append(SQL("%s::%s[]", column, column_type))
             columns.append(SQL.identifier(name))
             current = SQL("COALESCE(p.%s, '{}'::jsonb)", SQL.identifier(name))
             new = SQL.identifier("v", name)
             assignments.append(
                 SQL(
                     """%(column)s = NULLIF(CASE
-                        WHEN %(new)s IS NULL OR to_jsonb(%(new)s) = %(fallback)s::jsonb
+                        WHEN %(new)s IS NULL OR %(new)s = %(fallback)s::%(type)s
                         THEN %(current)s - %(key)s
                         ELSE %(current)s || jsonb_build_object(%(key)s, %(new)s)
                     END, '{}'::jsonb)""",
                     column=SQL.identifier(name),
                     new=new,
-                    fallback=json.dumps(fallback),
+                    fallback=fallback,
+                    type=column_type,
                     current=current,
                     key=key,
                 )
