@@ -80,9 +80,11 @@ WITH inv AS (
           SELECT f.id, f.phase, s.step, s.rank,
                  -- LEAST ignores a NULL: a phase without a date stays NULL
                  -- "now" as the module's: the clock when the rows are
-                 -- written (not when the transaction began), to the second
+                 -- written (not when the transaction began), to the second,
+                 -- as the starts
                  CASE WHEN s.step = f.phase OR s.start IS NOT NULL
-                      THEN LEAST(COALESCE(s.start, n.now), n.now) END AS start
+                      THEN LEAST(COALESCE(date_trunc('second', s.start), n.now),
+                                 n.now) END AS start
             FROM facts f
            CROSS JOIN (SELECT date_trunc('second', clock_timestamp()
                                          AT TIME ZONE 'UTC') AS now) n

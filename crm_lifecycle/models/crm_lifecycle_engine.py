@@ -447,8 +447,10 @@ class CrmLifecycleEngine(models.AbstractModel):
         """[(phase, start)] from selection up to ``phase``, in order."""
 
         def as_datetime(value):
+            # To the second, as ``now`` and every datetime field: a record
+            # made in the second the rules run in is not after them.
             if isinstance(value, datetime):
-                return value
+                return value.replace(microsecond=0)
             return datetime.combine(value, time.min)
 
         candidates = {"selection": fact.first_contact or now}
