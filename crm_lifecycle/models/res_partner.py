@@ -524,7 +524,8 @@ class ResPartner(models.Model):
     def _lifecycle_mark_pending(self, passes=ALL_PASSES):
         """Recompute these partners once, at the end of the transaction, so
         that an event (an order confirmed, an invoice posted, a payment
-        reconciled) costs one set-based recompute whatever it touched.
+        reconciled) costs one set-based recompute whatever it touched: the
+        phase then, the money figures in the queued job that follows.
 
         :param passes: what the event may change (see ALL_PASSES); a
             partner touched by several events gets them all
@@ -541,14 +542,22 @@ class ResPartner(models.Model):
             pending[pid] = pending.get(pid, frozenset()) | passes
 
     def _lifecycle_flush_pending(self):
+        """The phase at once, in the transaction of the event; the money
+        figures (payment history, loyalty) queued for the scheduled action
+        the queue triggers (see crm.lifecycle.refresh)."""
         pending = self.env.cr.precommit.data.pop(PENDING_KEY, {})
-        by_passes = {}
-        for pid, passes in pending.items():
-            by_passes.setdefault(passes, []).append(pid)
-        for passes, ids in by_passes.items():
-            partners = self.env["res.partner"].sudo().browse(sorted(ids)).exists()
+        phased = sorted(pid for pid, passes in pending.items() if PASS_PHASE in passes)
+        if phased:
+            partners = self.env["res.partner"].sudo().browse(phased).exists()
             if partners:
-                partners._lifecycle_recompute(passes)
+                partners._lifecycle_recompute(PHASE_ONLY)
+        self.env["crm.lifecycle.refresh"].sudo()._enqueue(
+            {
+                pid: passes - PHASE_ONLY
+                for pid, passes in pending.items()
+                if passes - PHASE_ONLY
+            }
+        )
         self.env.flush_all()
 
     @api.model

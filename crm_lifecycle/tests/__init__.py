@@ -1,6 +1,7 @@
 from . import test_lifecycle_rules
 from . import test_lifecycle_manual
 from . import test_lifecycle_cron
+from . import test_lifecycle_refresh
 from . import test_lifecycle_funnel
 from . import test_lifecycle_security
 from . import test_lifecycle_tour

@@ -4,6 +4,14 @@ from odoo.tests import new_test_user
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
 
+def flush_events(env):
+    """What a commit does with the events of the transaction (the phase at
+    once, the money figures queued), then the queued job the commit
+    triggers, run to the end as a cron worker would."""
+    env.cr.flush()
+    env["crm.lifecycle.refresh"]._refresh_all()
+
+
 class CrmLifecycleCommon(AccountTestInvoicingCommon):
     """Own customers, products in two categories and one user per role."""
 
@@ -50,8 +58,9 @@ class CrmLifecycleCommon(AccountTestInvoicingCommon):
         )
 
     def _flush_events(self):
-        """Run the end-of-transaction callbacks the events registered."""
-        self.env.cr.flush()
+        """Run the end-of-transaction callbacks the events registered, and
+        the queued job they trigger."""
+        flush_events(self.env)
 
     def _opportunity(self, partner, **values):
         return self.env["crm.lead"].create(

@@ -6,6 +6,8 @@ from odoo.tests import tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
+from .common import flush_events
+
 
 @tagged("post_install", "-at_install")
 class LoyaltyCommon(AccountTestInvoicingCommon):
@@ -129,12 +131,12 @@ class LoyaltyCommon(AccountTestInvoicingCommon):
             .create(vals)
             ._create_payments()
         )
-        self.env.cr.flush()
+        flush_events(self.env)
         return payments
 
     def _unreconcile(self, payments):
         payments.move_id.line_ids.remove_move_reconcile()
-        self.env.cr.flush()
+        flush_events(self.env)
 
     def _card(self, partner=None, program=None):
         return self.env["loyalty.card"].search(

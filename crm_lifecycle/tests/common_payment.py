@@ -3,6 +3,8 @@ from odoo.tests import new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
+from .common import flush_events
+
 PAYMENT_FIELDS = (
     "payment_grade",
     "payment_grade_previous",
@@ -134,9 +136,10 @@ class PaymentHistoryCommon(AccountTestInvoicingCommon):
         )
 
     def _apply_events(self):
-        """Run the precommit callbacks, as a commit would, and forget the
-        cache so that figures are read back from the database."""
-        self.env.cr.flush()
+        """Run the precommit callbacks, as a commit would, and the queued
+        job they trigger; then forget the cache so that figures are read
+        back from the database."""
+        flush_events(self.env)
         self.env.invalidate_all()
 
     def _figures(self, partner=None, company=None):

@@ -3,6 +3,7 @@ from unittest.mock import patch
 from odoo import Command, fields
 from odoo.tests import tagged
 
+from .common import flush_events
 from .common_loyalty import LoyaltyCommon
 
 
@@ -13,7 +14,7 @@ class TestLoyaltyPoints(LoyaltyCommon):
 
     def test_paid_invoice_credits_card_with_history_line(self):
         invoice = self._invoice(250.0)
-        self.env.cr.flush()
+        flush_events(self.env)
         self.assertFalse(self._card(), "an unpaid invoice earns nothing")
 
         self._pay(invoice)
@@ -198,7 +199,7 @@ class TestLoyaltyPoints(LoyaltyCommon):
         self.assertEqual(self._card().points, 500.0)
 
         refund = self._invoice(200.0, move_type="out_refund")
-        self.env.cr.flush()
+        flush_events(self.env)
         self.assertEqual(self._card().points, 500.0, "nothing refunded yet")
         self._pay(refund)
         self.assertEqual(self._card().points, 300.0)
@@ -219,7 +220,7 @@ class TestLoyaltyPoints(LoyaltyCommon):
         refund = invoice.reversal_move_ids
         # Posting the credit note of an unpaid invoice reconciles them.
         refund.action_post()
-        self.env.cr.flush()
+        flush_events(self.env)
         self.assertEqual(invoice.payment_state, "reversed")
         self.assertEqual(self._card().points, 0.0)
         self.assertEqual(invoice.lifecycle_loyalty_points, 300.0)
@@ -247,7 +248,7 @@ class TestLoyaltyPoints(LoyaltyCommon):
             return recompute
 
         def passes():
-            self.env.cr.flush()
+            flush_events(self.env)
             ran = sorted(calls)
             calls.clear()
             return ran
@@ -266,7 +267,7 @@ class TestLoyaltyPoints(LoyaltyCommon):
         )
         ids = self.customer.ids
         # Whatever an earlier test left pending is not this test's business.
-        self.env.cr.flush()
+        flush_events(self.env)
         with spies[0], spies[1], spies[2]:
             invoice = self._invoice(300.0)
             self.assertEqual(passes(), [("payment", ids), ("phase", ids)])
