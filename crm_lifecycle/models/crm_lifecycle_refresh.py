@@ -22,7 +22,6 @@ class CrmLifecycleRefresh(models.Model):
 
     _name = "crm.lifecycle.refresh"
     _description = "Customer Lifecycle Figures to Refresh"
-    _order = "id"
     _log_access = False
 
     partner_id = fields.Many2one(
