@@ -87,8 +87,9 @@ class ResPartner(models.Model):
         groups=USER_GROUP,
         help="1 to 5: quintile of the net invoiced amount in the RFM window.",
     )
-    # Not indexed either (see payment_grade): Odoo's index of the rows with
-    # a value cannot serve a filter on one segment.
+    # Not indexed by Odoo either (see payment_grade): its index of the rows
+    # with a value cannot serve a filter on one segment. An index per
+    # company on the segment does (_lifecycle_create_filter_indexes).
     rfm_segment = fields.Selection(
         RFM_SEGMENTS,
         string="RFM Segment",
