@@ -161,11 +161,41 @@ class CrmLifecyclePaymentInstallment(models.Model):
         )
 
     @api.model
-    def _base_query(self):
+    def _base_query(self, partner_ids=None):
         """The installments and what their reconciliations say, without
-        anything that depends on today. ``amount_days_late`` and
-        ``amount_days_to_pay`` are amount x days sums, for averages weighted
-        by amount."""
+        anything that depends on today, of all customers or of those of
+        ``partner_ids``. ``amount_days_late`` and ``amount_days_to_pay``
+        are amount x days sums, for averages weighted by amount."""
+        # A batch's installments are looked up move by move in their index
+        # (LATERAL, kept apart from the join by OFFSET 0). Joined, the
+        # planner scans the whole index and hashes it with the batch's
+        # moves: cheaper by its estimates, 0.77 s a batch at 100,000
+        # customers against 0.32 s at 10,000, because the index grows with
+        # the customers and the batch does not.
+        lines = SQL(
+            """
+            account_move_line l
+            JOIN account_move m
+              ON m.id = l.move_id AND l.display_type = 'payment_term'
+            """
+        )
+        if partner_ids is not None:
+            lines = SQL(
+                """
+                account_move m
+                CROSS JOIN LATERAL (
+                      SELECT l.id, l.move_id, l.account_id, l.company_id,
+                             l.company_currency_id, l.currency_id,
+                             l.amount_currency, l.date_maturity, l.balance,
+                             l.amount_residual
+                        FROM account_move_line l
+                       WHERE l.move_id = m.id
+                         AND l.display_type = 'payment_term'
+                         AND l.balance > 0
+                      OFFSET 0
+                ) l
+                """
+            )
         return SQL(
             """
             SELECT l.id,
@@ -187,8 +217,7 @@ class CrmLifecyclePaymentInstallment(models.Model):
                    COALESCE(p.last_payment, COALESCE(l.date_maturity, m.invoice_date))
                        AS last_payment,
                    CASE WHEN l.amount_residual = 0 THEN p.last_payment END AS date_paid
-              FROM account_move_line l
-              JOIN account_move m ON m.id = l.move_id
+              FROM %(lines)s
               JOIN account_account a ON a.id = l.account_id
               LEFT JOIN LATERAL (
                     SELECT SUM(r.amount) FILTER (
@@ -204,13 +233,17 @@ class CrmLifecyclePaymentInstallment(models.Model):
                       FROM (%(partials)s) r
               ) p ON TRUE
              WHERE a.account_type = 'asset_receivable'
-               AND l.display_type = 'payment_term'
                AND m.move_type = 'out_invoice'
                AND m.state = 'posted'
                AND m.payment_state <> 'reversed'
                AND l.balance > 0
+               AND %(partners)s
             """,
+            lines=lines,
             partials=self._partials_query(),
+            partners=SQL("TRUE")
+            if partner_ids is None
+            else SQL("m.commercial_partner_id = ANY(%s)", list(partner_ids)),
         )
 
     @api.model
@@ -296,7 +329,6 @@ class CrmLifecyclePaymentInstallment(models.Model):
                             ELSE GREATEST(%(today)s - i.date_due, 0)
                        END AS days_late
                   FROM (%(base)s) i
-                 WHERE %(partners)s
             )
             SELECT partner_id, company_id,
                    %(current)s,
@@ -306,10 +338,7 @@ class CrmLifecyclePaymentInstallment(models.Model):
               FROM rows
              GROUP BY partner_id, company_id
             """,
-            base=self._base_query(),
-            partners=SQL("TRUE")
-            if partner_ids is None
-            else SQL("i.partner_id = ANY(%s)", list(partner_ids)),
+            base=self._base_query(partner_ids),
             today=today,
             since=since,
             before=before,
