@@ -64,7 +64,8 @@ class ResCompany(models.Model):
         companies = super().create(vals_list)
         # Builds the partner list's filter indexes of the new companies: it
         # holds a write lock on res_partner for as long as it reads the
-        # table (about 0.1 s at 100,000 customers).
+        # table (0.54 s for the three at 100,000 customers, 0.07 to 0.39 s
+        # each).
         self.env["res.partner"]._lifecycle_create_filter_indexes(companies)
         return companies
 
