@@ -167,7 +167,7 @@ class ResPartner(models.Model):
         Odoo filters it on the current company's key: the expression
         ``(("res_partner"."payment_grade"->'1')->>0)::varchar``. No index on
         the column can serve that, so the list filtered on grade D read the
-        whole partner table (560 ms at 100,000 customers when it was not in
+        whole partner table (557 ms at 100,000 customers when it was not in
         memory). An index on that very expression, made from Odoo's own
         ``_field_to_sql`` so that it stays the one the search uses, serves
         it; partial, it holds only the customers with a value in that
@@ -177,19 +177,15 @@ class ResPartner(models.Model):
         for company in companies:
             partners = self.sudo().with_company(company)
             for name in FILTERED_COMPANY_FIELDS:
-                value = partners._field_to_sql(self._table, name, flush=False)
-                index = make_index_name(
-                    self._table, f"crm_lifecycle_{name}_{company.id}"
-                )
-                self.env.cr.execute(
-                    SQL(
-                        "CREATE INDEX IF NOT EXISTS %s ON %s ((%s)) "
-                        "WHERE %s IS NOT NULL",
-                        SQL.identifier(index),
-                        SQL.identifier(self._table),
-                        value,
-                        value,
-                    )
+                value = self.env.cr.mogrify(
+                    partners._field_to_sql(self._table, name, flush=False)
+                ).decode()
+                create_index(
+                    self.env.cr,
+                    make_index_name(self._table, f"crm_lifecycle_{name}_{company.id}"),
+                    self._table,
+                    [f"({value})"],
+                    where=f"{value} IS NOT NULL",
                 )
 
     # ------------------------------------------------------------
