@@ -58,10 +58,21 @@ ensure_rtlcss() {
 
 # Odoo's requirements.txt, adjusted for what builds on this Python, plus the
 # module's own (requirements.txt at the repository root).
+# The Python packages the module's manifest declares, one a line.
+manifest_python_deps() {
+    python3 - "$ROOT/crm_lifecycle/__manifest__.py" <<'PY'
+import ast, sys
+manifest = ast.literal_eval(open(sys.argv[1], encoding="utf-8").read())
+print("\n".join(manifest.get("external_dependencies", {}).get("python", [])))
+PY
+}
+
 ensure_venv() {
     local stamp_src stamp
-    stamp_src="$(cat "$ODOO_PATH/requirements.txt" "$ROOT/requirements.txt" \
-        "$ROOT/crm_lifecycle/__manifest__.py"; python3 --version)"
+    # Only what decides the packages: a manifest edit that adds a data file
+    # does not reinstall the environment.
+    stamp_src="$(cat "$ODOO_PATH/requirements.txt" "$ROOT/requirements.txt"; \
+        manifest_python_deps; python3 --version)"
     stamp="$(printf '%s' "$stamp_src" | sha256sum | cut -c1-16)"
     if [ -f "$VENV/.crm_lifecycle_stamp" ] && [ "$(cat "$VENV/.crm_lifecycle_stamp")" = "$stamp" ]; then
         return 0
@@ -75,11 +86,7 @@ ensure_venv() {
     # with a wheel is API compatible for Odoo's use.
     sed -E 's/^cbor2==[0-9.]+/cbor2==5.6.5/' "$ODOO_PATH/requirements.txt" > "$reqs"
     # What the module declares in its manifest's external_dependencies.
-    "$VENV/bin/python" - "$ROOT/crm_lifecycle/__manifest__.py" >> "$reqs" <<'PY'
-import ast, sys
-manifest = ast.literal_eval(open(sys.argv[1], encoding="utf-8").read())
-print("\n".join(manifest.get("external_dependencies", {}).get("python", [])))
-PY
+    manifest_python_deps >> "$reqs"
     "$VENV/bin/pip" install -q -r "$reqs" -r "$ROOT/requirements.txt"
     rm -f "$reqs"
     printf '%s' "$stamp" > "$VENV/.crm_lifecycle_stamp"
