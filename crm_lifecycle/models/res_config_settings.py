@@ -160,6 +160,18 @@ class ResConfigSettings(models.TransientModel):
         return result
 
     @api.model
+    def _get_classified_fields(self, fnames=None):
+        # The table's settings are read and stored here, not by Odoo, which
+        # stores a number 0 as no parameter at all: it would read back as
+        # the default and a 0 that disables a rule would not stick.
+        classified = super()._get_classified_fields(fnames)
+        ours = self._crm_lifecycle_setting_fields()
+        classified["config"] = [
+            (fname, key) for fname, key in classified["config"] if fname not in ours
+        ]
+        return classified
+
+    @api.model
     def get_values(self):
         # What the module uses, not what is stored: a parameter edited by
         # hand to garbage shows (and is saved back) as its default rather
@@ -176,12 +188,16 @@ class ResConfigSettings(models.TransientModel):
 
     def set_values(self):
         res = super().set_values()
-        # Odoo stores a number 0 as no parameter at all, which reads back
-        # as the default: a 0 that disables a rule is stored as such.
         params = self.env["ir.config_parameter"].sudo()
         for fname, name in self._crm_lifecycle_setting_fields().items():
-            if SETTINGS[name].kind in ("int", "float") and not self[fname]:
-                params.set_param(PREFIX + name, "0")
+            kind = SETTINGS[name].kind
+            value = self[fname]
+            if kind in ("int", "float"):
+                value = repr(value)
+            elif kind == "id":
+                value = value.id
+            # set_param writes only a changed value, deletes a False one.
+            params.set_param(PREFIX + name, value or False)
         return res
 
 

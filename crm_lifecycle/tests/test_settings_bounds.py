@@ -52,6 +52,36 @@ class TestSettingsBounds(CrmLifecycleCommon):
             name = fname.removeprefix("crm_lifecycle_")
             self.assertEqual(self.env["crm.lifecycle.settings"]._get(name), 0, fname)
 
+    def test_values_flags_and_records_round_trip_and_clear(self):
+        Settings = self.env["res.config.settings"]
+        params = self.env["ir.config_parameter"].sudo()
+        tag = self.env["res.partner.category"].create({"name": "Referral"})
+        values = {
+            "crm_lifecycle_extension_min_invoices": 3,
+            "crm_lifecycle_reminder_factor": 2.25,
+            "crm_lifecycle_payment_warning": True,
+            "crm_lifecycle_survey_promoter_tag_id": tag.id,
+        }
+        Settings.create(values).execute()
+        reopened = Settings.create({})
+        self.assertEqual(reopened.crm_lifecycle_extension_min_invoices, 3)
+        self.assertEqual(reopened.crm_lifecycle_reminder_factor, 2.25)
+        self.assertTrue(reopened.crm_lifecycle_payment_warning)
+        self.assertEqual(reopened.crm_lifecycle_survey_promoter_tag_id, tag)
+
+        Settings.create(
+            {
+                "crm_lifecycle_payment_warning": False,
+                "crm_lifecycle_survey_promoter_tag_id": False,
+            }
+        ).execute()
+        reopened = Settings.create({})
+        self.assertFalse(reopened.crm_lifecycle_payment_warning)
+        self.assertFalse(reopened.crm_lifecycle_survey_promoter_tag_id)
+        self.assertFalse(params.get_param("crm_lifecycle.payment_warning"))
+        self.assertFalse(params.get_param("crm_lifecycle.survey_promoter_tag_id"))
+        self.assertEqual(reopened.crm_lifecycle_extension_min_invoices, 3)
+
     def test_zero_repeat_purchases_keeps_a_two_invoice_customer_in_retention(self):
         self.env["res.config.settings"].create(
             {"crm_lifecycle_extension_min_invoices": 0}
