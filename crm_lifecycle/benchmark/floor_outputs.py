@@ -60,7 +60,8 @@ from ..models.crm_lifecycle_retention import (
     SCORE_COLUMNS,
     SEGMENT_GRID,
 )
-from ..models.res_partner_payment import PAYMENT_GRADE_DEFAULTS
+from ..models.crm_lifecycle_settings import PREFIX, SETTINGS
+from ..models.res_partner_payment import PAYMENT_GRADE_SETTINGS
 
 # The nine company-dependent payment columns of res_partner.
 PAYMENT_COLUMNS = (
@@ -213,10 +214,10 @@ def payment_floor_sql(env, today=None):
     )
     # payment_grade_a_ratio -> a, ..., payment_grade_e_days -> e_days
     thresholds = {
-        key.removeprefix("crm_lifecycle.payment_grade_").removesuffix("_ratio"): (
-            _threshold_sql(key, default)
+        name.removeprefix("payment_grade_").removesuffix("_ratio"): (
+            _threshold_sql(PREFIX + name, SETTINGS[name].default)
         )
-        for key, default in PAYMENT_GRADE_DEFAULTS.items()
+        for name in PAYMENT_GRADE_SETTINGS
     }
     return SQL(
         """

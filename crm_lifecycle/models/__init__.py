@@ -1,3 +1,4 @@
+from . import crm_lifecycle_settings
 from . import crm_lifecycle_phase_history
 from . import crm_lifecycle_engine
 from . import res_partner

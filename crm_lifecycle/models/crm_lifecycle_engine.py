@@ -10,12 +10,12 @@ from .crm_lifecycle_phase_history import PHASE_RANK
 
 _logger = logging.getLogger(__name__)
 
-# ir.config_parameter keys and defaults of the automatic rules.
-RULE_DEFAULTS = {
-    "crm_lifecycle.extension_min_invoices": 2,
-    "crm_lifecycle.extension_window_days": 365,
-    "crm_lifecycle.extension_min_categories": 2,
-}
+# The settings of the automatic rules (see crm_lifecycle_settings).
+RULE_SETTINGS = (
+    "extension_min_invoices",
+    "extension_window_days",
+    "extension_min_categories",
+)
 
 
 @dataclass
@@ -53,21 +53,7 @@ class CrmLifecycleEngine(models.AbstractModel):
 
     @api.model
     def _get_rules(self):
-        params = self.env["ir.config_parameter"].sudo()
-        rules = {}
-        for key, default in RULE_DEFAULTS.items():
-            raw = params.get_param(key, default)
-            try:
-                value = int(raw)
-            except (TypeError, ValueError):
-                value = -1
-            if value < 0:
-                # A parameter edited by hand to garbage must not stop the
-                # scheduled action: fall back to the default, loudly.
-                _logger.warning("Invalid value %r for %s, using %s", raw, key, default)
-                value = default
-            rules[key.split(".", 1)[1]] = value
-        return rules
+        return self.env["crm.lifecycle.settings"]._get_many(RULE_SETTINGS)
 
     # ------------------------------------------------------------
     # Facts

@@ -1,6 +1,14 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .crm_lifecycle_settings import (
+    TIER_NAME_MAX_LENGTH,
+    TIER_THRESHOLD_BOUNDS,
+    check_bounds,
+    check_length,
+    check_vals_bounds,
+)
+
 TIER_BASES = [
     ("points", "Points earned in the last 12 months"),
     ("amount", "Amount paid in the last 12 months"),
@@ -54,17 +62,15 @@ class CrmLifecycleLoyaltyTier(models.Model):
     # Constraints
     # ------------------------------------------------------------
 
+    @api.constrains("name")
+    def _check_name(self):
+        for tier in self:
+            check_length(tier, "name", tier.name, TIER_NAME_MAX_LENGTH)
+
     @api.constrains("threshold", "sequence", "basis", "company_id", "active")
     def _check_threshold(self):
         for tier in self:
-            if tier.threshold < 0:
-                raise ValidationError(
-                    self.env._(
-                        "The threshold of the loyalty tier %(tier)s cannot be "
-                        "negative.",
-                        tier=tier.name,
-                    )
-                )
+            check_bounds(tier, "threshold", tier.threshold, *TIER_THRESHOLD_BOUNDS)
         siblings = self.search(
             [
                 ("company_id", "in", self.company_id.ids),
@@ -115,6 +121,21 @@ class CrmLifecycleLoyaltyTier(models.Model):
         )
         for tier in self:
             tier.member_count = counts.get(tier, 0)
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    # The threshold is checked before the ORM rounds it to cents, which
+    # overflows on a number like 1e308.
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_vals_bounds(self, vals_list, {"threshold": TIER_THRESHOLD_BOUNDS})
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_vals_bounds(self, [vals], {"threshold": TIER_THRESHOLD_BOUNDS})
+        return super().write(vals)
 
     # ------------------------------------------------------------
     # Actions

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .crm_lifecycle_settings import REASON_MAX_LENGTH, check_length
+
 PHASES = [
     ("selection", "Selection"),
     ("acquisition", "Acquisition"),
@@ -83,6 +85,11 @@ class CrmLifecyclePhaseHistory(models.Model):
             ON crm_lifecycle_phase_history (partner_id) WHERE date_end IS NULL
             """
         )
+
+    @api.constrains("reason")
+    def _check_reason(self):
+        for row in self:
+            check_length(row, "reason", row.reason, REASON_MAX_LENGTH)
 
     @api.depends("date_end")
     def _compute_is_current(self):

@@ -78,10 +78,8 @@ class CrmLifecycleRefresh(models.Model):
         and the points credited are the difference with what each invoice
         gave, so a partner settled twice is settled once. Returns 1 while
         more may remain, 0 once the queue is empty."""
-        batch_size = batch_size or int(
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("crm_lifecycle.cron_batch_size", 2000)
+        batch_size = batch_size or self.env["crm.lifecycle.settings"]._get(
+            "cron_batch_size"
         )
         self.env.flush_all()
         # Rows another run is settling are left to it.

@@ -10,16 +10,18 @@ from ..lib import clv
 
 _logger = logging.getLogger(__name__)
 
-# ir.config_parameter keys and defaults of the retention analytics.
-RETENTION_DEFAULTS = {
-    "crm_lifecycle.rfm_window_days": 365,
-    "crm_lifecycle.clv_horizon_months": 12,
-    "crm_lifecycle.clv_monthly_discount_rate": 0.01,
-    "crm_lifecycle.clv_penalizer": 0.001,
-    "crm_lifecycle.reminder_factor": 1.5,
-    "crm_lifecycle.reminder_churn_threshold": 0.5,
-    "crm_lifecycle.retention_batch_size": 2000,
-}
+# The settings of the retention analytics (see crm_lifecycle_settings).
+RETENTION_SETTINGS = (
+    "rfm_window_days",
+    "rfm_segment_tags",
+    "clv_horizon_months",
+    "clv_monthly_discount_rate",
+    "clv_penalizer",
+    "reminder_factor",
+    "reminder_churn_threshold",
+    "reminder_email",
+    "retention_batch_size",
+)
 
 # The usual R x FM map: one row per recency score (5 = most recent), one
 # column per FM score (the mean of F and M, rounded half up), 1 to 5.
@@ -82,26 +84,7 @@ class CrmLifecycleRetention(models.AbstractModel):
 
     @api.model
     def _get_settings(self):
-        params = self.env["ir.config_parameter"].sudo()
-        settings = {}
-        for key, default in RETENTION_DEFAULTS.items():
-            raw = params.get_param(key, default)
-            try:
-                value = type(default)(float(raw))
-            except (TypeError, ValueError):
-                value = -1
-            if value < 0 or (isinstance(default, int) and value < 1):
-                # Garbage in a parameter must not stop the scheduled action.
-                _logger.warning("Invalid value %r for %s, using %s", raw, key, default)
-                value = default
-            settings[key.split(".", 1)[1]] = value
-        settings["reminder_email"] = bool(
-            params.get_param("crm_lifecycle.reminder_email", False)
-        )
-        settings["rfm_segment_tags"] = bool(
-            params.get_param("crm_lifecycle.rfm_segment_tags", False)
-        )
-        return settings
+        return self.env["crm.lifecycle.settings"]._get_many(RETENTION_SETTINGS)
 
     # ------------------------------------------------------------
     # Facts
@@ -750,11 +733,12 @@ class CrmLifecycleRetention(models.AbstractModel):
 
     @api.model
     def _refresh_age_bands_daily(self, today):
-        params = self.env["ir.config_parameter"].sudo()
-        if params.get_param("crm_lifecycle.age_band_date") == str(today):
+        if self.env["crm.lifecycle.settings"]._get("age_band_date") == today:
             return
         self.env["res.partner"]._retention_refresh_age_bands()
-        params.set_param("crm_lifecycle.age_band_date", str(today))
+        self.env["ir.config_parameter"].sudo().set_param(
+            "crm_lifecycle.age_band_date", str(today)
+        )
 
     @api.model
     def _run_all(self, batch_size=None):

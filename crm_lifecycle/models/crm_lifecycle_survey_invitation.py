@@ -88,28 +88,19 @@ class CrmLifecycleSurveyInvitation(models.Model):
     @api.model
     def _crm_lifecycle_survey_settings(self):
         """The survey settings, or None when no survey is configured."""
-        params = self.env["ir.config_parameter"].sudo()
+        settings = self.env["crm.lifecycle.settings"]
         survey = (
-            self.env["survey.survey"]
-            .sudo()
-            .browse(int(params.get_param("crm_lifecycle.survey_id", 0) or 0))
-            .exists()
+            self.env["survey.survey"].sudo().browse(settings._get("survey_id")).exists()
         )
         if not survey or not survey.active:
             return None
         return {
             "survey": survey,
-            "trigger": params.get_param("crm_lifecycle.survey_trigger", "invoice_paid"),
-            "delay_days": int(params.get_param("crm_lifecycle.survey_delay_days", 3)),
-            "min_interval_days": int(
-                params.get_param("crm_lifecycle.survey_min_interval_days", 90)
-            ),
-            "max_per_run": int(
-                params.get_param("crm_lifecycle.survey_max_per_run", 200)
-            ),
-            "lookback_days": int(
-                params.get_param("crm_lifecycle.survey_lookback_days", 30)
-            ),
+            "trigger": settings._get("survey_trigger"),
+            "delay_days": settings._get("survey_delay_days"),
+            "min_interval_days": settings._get("survey_min_interval_days"),
+            "max_per_run": settings._get("survey_max_per_run"),
+            "lookback_days": settings._get("survey_lookback_days"),
         }
 
     @api.model

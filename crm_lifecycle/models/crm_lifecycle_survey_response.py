@@ -185,12 +185,7 @@ class CrmLifecycleSurveyResponse(models.Model):
         return day
 
     def _crm_lifecycle_tag_promoters(self):
-        tag_id = int(
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("crm_lifecycle.survey_promoter_tag_id", 0)
-            or 0
-        )
+        tag_id = self.env["crm.lifecycle.settings"]._get("survey_promoter_tag_id")
         tag = self.env["res.partner.category"].sudo().browse(tag_id).exists()
         if tag:
             self.commercial_partner_id.sudo().write({"category_id": [(4, tag.id)]})

@@ -41,9 +41,8 @@ class LoyaltyCard(models.Model):
         expire is expired, a warning is sent once per batch of points). A
         batch that fails is retried card by card so that one bad card is
         logged and skipped. Returns the number of cards still to check."""
-        params = self.env["ir.config_parameter"].sudo()
-        batch_size = batch_size or int(
-            params.get_param("crm_lifecycle.cron_batch_size", 2000)
+        batch_size = batch_size or self.env["crm.lifecycle.settings"]._get(
+            "cron_batch_size"
         )
         companies = (
             self.env["res.company"]

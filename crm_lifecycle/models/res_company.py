@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .crm_lifecycle_settings import COMPANY_BOUNDS, check_bounds, check_vals_bounds
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -61,6 +63,7 @@ class ResCompany(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        check_vals_bounds(self, vals_list, COMPANY_BOUNDS)
         companies = super().create(vals_list)
         # Builds the partner list's filter indexes of the new companies: it
         # holds a write lock on res_partner for as long as it reads the
@@ -69,41 +72,19 @@ class ResCompany(models.Model):
         self.env["res.partner"]._lifecycle_create_filter_indexes(companies)
         return companies
 
+    def write(self, vals):
+        check_vals_bounds(self, [vals], COMPANY_BOUNDS)
+        return super().write(vals)
+
     # ------------------------------------------------------------
     # Constraints
     # ------------------------------------------------------------
 
-    @api.constrains(
-        "lifecycle_loyalty_points_rate",
-        "lifecycle_loyalty_expiry_months",
-        "lifecycle_loyalty_expiry_warning_days",
-        "lifecycle_loyalty_review_months",
-        "lifecycle_loyalty_grace_days",
-    )
+    @api.constrains(*COMPANY_BOUNDS)
     def _check_lifecycle_loyalty_figures(self):
         for company in self:
-            if (
-                min(
-                    company.lifecycle_loyalty_points_rate,
-                    company.lifecycle_loyalty_expiry_months,
-                    company.lifecycle_loyalty_expiry_warning_days,
-                    company.lifecycle_loyalty_grace_days,
-                )
-                < 0
-            ):
-                raise ValidationError(
-                    self.env._(
-                        "Loyalty points rate, expiry, warning and grace "
-                        "period cannot be negative."
-                    )
-                )
-            if company.lifecycle_loyalty_review_months < 1:
-                raise ValidationError(
-                    self.env._(
-                        "Loyalty tiers must be reviewed at least every month "
-                        "(review period of 1 month or more)."
-                    )
-                )
+            for fname, bounds in COMPANY_BOUNDS.items():
+                check_bounds(company, fname, company[fname], *bounds)
 
     @api.constrains("lifecycle_loyalty_program_id")
     def _check_lifecycle_loyalty_program(self):

@@ -1,6 +1,23 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .crm_lifecycle_settings import (
+    COMPANY_BOUNDS,
+    PREFIX,
+    SETTINGS,
+    check_bounds,
+    check_vals_bounds,
+)
+
+# The numeric settings edited here: settings field: (minimum, maximum). The
+# company's loyalty figures are checked by res.company too, but their
+# rounding to the field's digits must not overflow first.
+SETTINGS_BOUNDS = {
+    f"crm_lifecycle_{name}": (setting.minimum, setting.maximum)
+    for name, setting in SETTINGS.items()
+    if setting.in_settings and setting.kind in ("int", "float")
+} | {f"crm_{fname}": bounds for fname, bounds in COMPANY_BOUNDS.items()}
+
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
@@ -8,19 +25,16 @@ class ResConfigSettings(models.TransientModel):
     crm_lifecycle_extension_min_invoices = fields.Integer(
         string="Repeat Purchases for Extension",
         config_parameter="crm_lifecycle.extension_min_invoices",
-        default=2,
         help="Invoiced purchases within the window that make a customer a "
         "repeat customer (extension phase). 0 disables this rule.",
     )
     crm_lifecycle_extension_window_days = fields.Integer(
         string="Repeat Purchase Window (days)",
         config_parameter="crm_lifecycle.extension_window_days",
-        default=365,
     )
     crm_lifecycle_extension_min_categories = fields.Integer(
         string="Product Categories for Cross-sell",
         config_parameter="crm_lifecycle.extension_min_categories",
-        default=2,
         help="Distinct product categories bought within the window that make "
         "a customer a cross-sell customer (extension phase). 0 disables this "
         "rule.",
@@ -53,28 +67,6 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.lifecycle_loyalty_tier_mail", readonly=False
     )
 
-    @api.constrains(
-        "crm_lifecycle_extension_min_invoices",
-        "crm_lifecycle_extension_window_days",
-        "crm_lifecycle_extension_min_categories",
-    )
-    def _check_crm_lifecycle_thresholds(self):
-        for settings in self:
-            if (
-                min(
-                    settings.crm_lifecycle_extension_min_invoices,
-                    settings.crm_lifecycle_extension_min_categories,
-                )
-                < 0
-            ):
-                raise ValidationError(
-                    self.env._("Lifecycle thresholds cannot be negative.")
-                )
-            if settings.crm_lifecycle_extension_window_days < 1:
-                raise ValidationError(
-                    self.env._("The repeat purchase window must be at least one day.")
-                )
-
     # ------------------------------------------------------------
     # Payment history
     # ------------------------------------------------------------
@@ -82,28 +74,23 @@ class ResConfigSettings(models.TransientModel):
     crm_lifecycle_payment_grade_a_ratio = fields.Float(
         string="Grade A: Paid on Time (%)",
         config_parameter="crm_lifecycle.payment_grade_a_ratio",
-        default=95.0,
     )
     crm_lifecycle_payment_grade_b_ratio = fields.Float(
         string="Grade B: Paid on Time (%)",
         config_parameter="crm_lifecycle.payment_grade_b_ratio",
-        default=85.0,
     )
     crm_lifecycle_payment_grade_c_ratio = fields.Float(
         string="Grade C: Paid on Time (%)",
         config_parameter="crm_lifecycle.payment_grade_c_ratio",
-        default=70.0,
     )
     crm_lifecycle_payment_grade_d_ratio = fields.Float(
         string="Grade D: Paid on Time (%)",
         config_parameter="crm_lifecycle.payment_grade_d_ratio",
-        default=50.0,
         help="Below this share paid on time, a customer is graded E.",
     )
     crm_lifecycle_payment_grade_e_days = fields.Integer(
         string="Grade E: Days Late",
         config_parameter="crm_lifecycle.payment_grade_e_days",
-        default=90,
         help="A customer with an installment more days late than this is "
         "graded E whatever its ratio. 0 disables this rule.",
     )
@@ -116,7 +103,6 @@ class ResConfigSettings(models.TransientModel):
     crm_lifecycle_payment_warning_overdue_amount = fields.Float(
         string="Overdue Amount Threshold",
         config_parameter="crm_lifecycle.payment_warning_overdue_amount",
-        default=0.0,
         help="Warn when the overdue amount of the customer is above this "
         "amount, in the company currency.",
     )
@@ -126,8 +112,6 @@ class ResConfigSettings(models.TransientModel):
         "crm_lifecycle_payment_grade_b_ratio",
         "crm_lifecycle_payment_grade_c_ratio",
         "crm_lifecycle_payment_grade_d_ratio",
-        "crm_lifecycle_payment_grade_e_days",
-        "crm_lifecycle_payment_warning_overdue_amount",
     )
     def _check_crm_lifecycle_payment_grades(self):
         for settings in self:
@@ -137,13 +121,6 @@ class ResConfigSettings(models.TransientModel):
                 settings.crm_lifecycle_payment_grade_c_ratio,
                 settings.crm_lifecycle_payment_grade_d_ratio,
             ]
-            if min(ratios) < 0 or max(ratios) > 100:
-                raise ValidationError(
-                    self.env._(
-                        "The payment grade ratios are percentages: between 0 "
-                        "and 100."
-                    )
-                )
             if ratios != sorted(ratios, reverse=True):
                 raise ValidationError(
                     self.env._(
@@ -151,16 +128,77 @@ class ResConfigSettings(models.TransientModel):
                         "of the grade below it: A >= B >= C >= D."
                     )
                 )
-            if (
-                settings.crm_lifecycle_payment_grade_e_days < 0
-                or settings.crm_lifecycle_payment_warning_overdue_amount < 0
-            ):
-                raise ValidationError(
-                    self.env._(
-                        "The days late for grade E and the overdue amount "
-                        "threshold cannot be negative."
-                    )
-                )
+
+    # ------------------------------------------------------------
+    # Every setting of the table (crm_lifecycle_settings): its bounds, read
+    # through the module's reader, a 0 stored as 0
+    # ------------------------------------------------------------
+
+    @api.constrains(*SETTINGS_BOUNDS)
+    def _check_crm_lifecycle_bounds(self):
+        for settings in self:
+            for fname, bounds in SETTINGS_BOUNDS.items():
+                check_bounds(settings, fname, settings[fname], *bounds)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_vals_bounds(self, vals_list, SETTINGS_BOUNDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_vals_bounds(self, [vals], SETTINGS_BOUNDS)
+        return super().write(vals)
+
+    def _crm_lifecycle_setting_fields(self):
+        """{settings field: setting name} of the table's settings."""
+        result = {}
+        for fname, field in self._fields.items():
+            key = getattr(field, "config_parameter", None) or ""
+            name = key.removeprefix(PREFIX)
+            if key.startswith(PREFIX) and name in SETTINGS:
+                result[fname] = name
+        return result
+
+    @api.model
+    def _get_classified_fields(self, fnames=None):
+        # The table's settings are read and stored here, not by Odoo, which
+        # stores a number 0 as no parameter at all: it would read back as
+        # the default and a 0 that disables a rule would not stick.
+        classified = super()._get_classified_fields(fnames)
+        ours = self._crm_lifecycle_setting_fields()
+        classified["config"] = [
+            (fname, key) for fname, key in classified["config"] if fname not in ours
+        ]
+        return classified
+
+    @api.model
+    def get_values(self):
+        # What the module uses, not what is stored: a parameter edited by
+        # hand to garbage shows (and is saved back) as its default rather
+        # than as Odoo's 0.
+        res = super().get_values()
+        reader = self.env["crm.lifecycle.settings"]
+        for fname, name in self._crm_lifecycle_setting_fields().items():
+            value = reader._get(name)
+            field = self._fields[fname]
+            if field.type == "many2one":
+                value = self.env[field.comodel_name].browse(value or ()).exists().id
+            res[fname] = value
+        return res
+
+    def set_values(self):
+        res = super().set_values()
+        params = self.env["ir.config_parameter"].sudo()
+        for fname, name in self._crm_lifecycle_setting_fields().items():
+            kind = SETTINGS[name].kind
+            value = self[fname]
+            if kind in ("int", "float"):
+                value = repr(value)
+            elif kind == "id":
+                value = value.id
+            # set_param writes only a changed value, deletes a False one.
+            params.set_param(PREFIX + name, value or False)
+        return res
 
 
 class ResConfigSettingsSurvey(models.TransientModel):
@@ -177,22 +215,18 @@ class ResConfigSettingsSurvey(models.TransientModel):
         [("invoice_paid", "Invoice paid")],
         string="Send After",
         config_parameter="crm_lifecycle.survey_trigger",
-        default="invoice_paid",
     )
     crm_lifecycle_survey_delay_days = fields.Integer(
         string="Delay (days)",
         config_parameter="crm_lifecycle.survey_delay_days",
-        default=3,
     )
     crm_lifecycle_survey_min_interval_days = fields.Integer(
         string="Minimum Days Between Invitations",
         config_parameter="crm_lifecycle.survey_min_interval_days",
-        default=90,
     )
     crm_lifecycle_survey_max_per_run = fields.Integer(
         string="Maximum Invitations per Run",
         config_parameter="crm_lifecycle.survey_max_per_run",
-        default=200,
     )
     crm_lifecycle_survey_promoter_tag_id = fields.Many2one(
         "res.partner.category",
@@ -201,25 +235,6 @@ class ResConfigSettingsSurvey(models.TransientModel):
         help="Given to promoters, e.g. to ask them for referrals.",
     )
 
-    @api.constrains(
-        "crm_lifecycle_survey_delay_days",
-        "crm_lifecycle_survey_min_interval_days",
-        "crm_lifecycle_survey_max_per_run",
-    )
-    def _check_crm_lifecycle_survey(self):
-        for settings in self:
-            if (
-                min(
-                    settings.crm_lifecycle_survey_delay_days,
-                    settings.crm_lifecycle_survey_min_interval_days,
-                    settings.crm_lifecycle_survey_max_per_run,
-                )
-                < 0
-            ):
-                raise ValidationError(
-                    self.env._("Satisfaction survey settings cannot be negative.")
-                )
-
 
 class ResConfigSettingsRetention(models.TransientModel):
     _inherit = "res.config.settings"
@@ -227,7 +242,6 @@ class ResConfigSettingsRetention(models.TransientModel):
     crm_lifecycle_rfm_window_days = fields.Integer(
         string="RFM Window (days)",
         config_parameter="crm_lifecycle.rfm_window_days",
-        default=365,
         help="Frequency and monetary scores count the purchases of this many "
         "last days.",
     )
@@ -240,19 +254,16 @@ class ResConfigSettingsRetention(models.TransientModel):
     crm_lifecycle_clv_horizon_months = fields.Integer(
         string="CLV Horizon (months)",
         config_parameter="crm_lifecycle.clv_horizon_months",
-        default=12,
     )
     crm_lifecycle_clv_monthly_discount_rate = fields.Float(
         string="Monthly Discount Rate",
         config_parameter="crm_lifecycle.clv_monthly_discount_rate",
-        default=0.01,
         digits=(16, 4),
         help="0.01 discounts each month's expected revenue by 1 %.",
     )
     crm_lifecycle_clv_penalizer = fields.Float(
         string="CLV Fit Penalty",
         config_parameter="crm_lifecycle.clv_penalizer",
-        default=0.001,
         digits=(16, 4),
         help="L2 penalty used only when plain maximum likelihood does not "
         "converge (small samples). 0: such companies get no churn or CLV "
@@ -261,64 +272,14 @@ class ResConfigSettingsRetention(models.TransientModel):
     crm_lifecycle_reminder_factor = fields.Float(
         string="Reminder after Usual Interval ×",
         config_parameter="crm_lifecycle.reminder_factor",
-        default=1.5,
         digits=(16, 2),
     )
     crm_lifecycle_reminder_churn_threshold = fields.Float(
         string="Reminder above Churn Probability",
         config_parameter="crm_lifecycle.reminder_churn_threshold",
-        default=0.5,
         digits=(16, 2),
     )
     crm_lifecycle_reminder_email = fields.Boolean(
         string="E-mail the Customer Too",
         config_parameter="crm_lifecycle.reminder_email",
     )
-
-    @api.constrains(
-        "crm_lifecycle_rfm_window_days",
-        "crm_lifecycle_clv_horizon_months",
-        "crm_lifecycle_clv_monthly_discount_rate",
-        "crm_lifecycle_reminder_factor",
-        "crm_lifecycle_reminder_churn_threshold",
-    )
-    def _check_crm_lifecycle_retention(self):
-        for settings in self:
-            if (
-                settings.crm_lifecycle_rfm_window_days < 1
-                or settings.crm_lifecycle_clv_horizon_months < 1
-            ):
-                raise ValidationError(
-                    self.env._(
-                        "The RFM window and the CLV horizon must be at least one."
-                    )
-                )
-            if (
-                settings.crm_lifecycle_clv_monthly_discount_rate < 0
-                or settings.crm_lifecycle_clv_penalizer < 0
-            ):
-                raise ValidationError(
-                    self.env._("The discount rate and the penalty cannot be negative.")
-                )
-            if settings.crm_lifecycle_reminder_factor <= 0:
-                raise ValidationError(
-                    self.env._("The reminder factor must be positive.")
-                )
-            if not 0 <= settings.crm_lifecycle_reminder_churn_threshold <= 1:
-                raise ValidationError(
-                    self.env._(
-                        "The churn probability threshold must be between 0 and 1."
-                    )
-                )
-
-    def set_values(self):
-        super().set_values()
-        # Odoo drops a config parameter set to 0, which would bring back the
-        # non-zero default: a zero rate or penalty is stored as such.
-        params = self.env["ir.config_parameter"].sudo()
-        for fname in (
-            "crm_lifecycle_clv_monthly_discount_rate",
-            "crm_lifecycle_clv_penalizer",
-        ):
-            if not self[fname]:
-                params.set_param(self._fields[fname].config_parameter, "0")

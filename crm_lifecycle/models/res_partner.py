@@ -605,9 +605,8 @@ class ResPartner(models.Model):
         rules only write what changed). A batch that fails is retried one
         partner at a time so that one bad record is logged and skipped.
         Returns 1 while more partners may remain, 0 once all are done."""
-        params = self.env["ir.config_parameter"].sudo()
-        batch_size = batch_size or int(
-            params.get_param("crm_lifecycle.cron_batch_size", 2000)
+        batch_size = batch_size or self.env["crm.lifecycle.settings"]._get(
+            "cron_batch_size"
         )
         today = fields.Date.context_today(self)
         self.env.flush_all()

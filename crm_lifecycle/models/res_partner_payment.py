@@ -21,16 +21,16 @@ PAYMENT_TRENDS = [
     ("stable", "Stable"),
     ("worsening", "Worsening"),
 ]
-# ir.config_parameter keys and defaults of the payment grades: the least
-# on-time ratio (%) for grades A to D, and the delay (days) that makes any
-# customer an E.
-PAYMENT_GRADE_DEFAULTS = {
-    "crm_lifecycle.payment_grade_a_ratio": 95.0,
-    "crm_lifecycle.payment_grade_b_ratio": 85.0,
-    "crm_lifecycle.payment_grade_c_ratio": 70.0,
-    "crm_lifecycle.payment_grade_d_ratio": 50.0,
-    "crm_lifecycle.payment_grade_e_days": 90.0,
-}
+# The settings of the payment grades (see crm_lifecycle_settings): the
+# least on-time ratio (%) for grades A to D, and the delay (days) that makes
+# any customer an E.
+PAYMENT_GRADE_SETTINGS = (
+    "payment_grade_a_ratio",
+    "payment_grade_b_ratio",
+    "payment_grade_c_ratio",
+    "payment_grade_d_ratio",
+    "payment_grade_e_days",
+)
 ACCOUNTING_GROUPS = "account.group_account_invoice,account.group_account_readonly"
 
 
@@ -285,21 +285,7 @@ class ResPartner(models.Model):
 
     @api.model
     def _payment_grade_thresholds(self):
-        params = self.env["ir.config_parameter"].sudo()
-        thresholds = {}
-        for key, default in PAYMENT_GRADE_DEFAULTS.items():
-            raw = params.get_param(key, default)
-            try:
-                value = float(raw)
-            except (TypeError, ValueError):
-                value = -1.0
-            if value < 0:
-                # A parameter edited by hand to garbage must not stop the
-                # scheduled action: fall back to the default, loudly.
-                _logger.warning("Invalid value %r for %s, using %s", raw, key, default)
-                value = default
-            thresholds[key.rsplit(".", 1)[1]] = value
-        return thresholds
+        return self.env["crm.lifecycle.settings"]._get_many(PAYMENT_GRADE_SETTINGS)
 
     @api.model
     def _payment_grade(self, window, thresholds):
@@ -330,15 +316,10 @@ class ResPartner(models.Model):
         """The warning to show on a new quotation or invoice of this customer
         in ``company``, or False: graded E, or more overdue than the
         threshold. Off unless enabled in Settings."""
-        params = self.env["ir.config_parameter"].sudo()
-        if not self or not params.get_param("crm_lifecycle.payment_warning"):
+        settings = self.env["crm.lifecycle.settings"]
+        if not self or not settings._get("payment_warning"):
             return False
-        try:
-            threshold = float(
-                params.get_param("crm_lifecycle.payment_warning_overdue_amount", 0.0)
-            )
-        except (TypeError, ValueError):
-            threshold = 0.0
+        threshold = settings._get("payment_warning_overdue_amount")
         # Whoever writes the document, a salesperson too, gets the warning
         # but not the overdue amount, which only accountants may read.
         partner = self.commercial_partner_id.sudo().with_company(company)

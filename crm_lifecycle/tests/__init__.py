@@ -30,4 +30,5 @@ from . import test_retention_security
 from . import test_retention_tour
 from . import test_retention_segments
 from . import test_partner_filter_indexes
+from . import test_settings_bounds
 from . import test_i18n

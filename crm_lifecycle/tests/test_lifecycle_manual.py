@@ -86,9 +86,9 @@ class TestLifecycleManual(CrmLifecycleCommon):
 
     def test_negative_threshold_is_refused(self):
         Settings = self.env["res.config.settings"]
-        with self.assertRaisesRegex(ValidationError, "negative"):
+        with self.assertRaisesRegex(ValidationError, "between 0 and 1000"):
             Settings.create({"crm_lifecycle_extension_min_invoices": -1}).execute()
-        with self.assertRaisesRegex(ValidationError, "at least one day"):
+        with self.assertRaisesRegex(ValidationError, "between 1 and 3650"):
             Settings.create({"crm_lifecycle_extension_window_days": 0}).execute()
         self.assertEqual(
             self.env["crm.lifecycle.engine"]._get_rules()["extension_min_invoices"], 2

@@ -293,7 +293,7 @@ class TestPaymentHistory(PaymentHistoryCommon):
             settings.create({"crm_lifecycle_payment_grade_a_ratio": 120.0})
         with self.assertRaisesRegex(ValidationError, "A >= B >= C >= D"):
             settings.create({"crm_lifecycle_payment_grade_b_ratio": 99.0})
-        with self.assertRaisesRegex(ValidationError, "cannot be negative"):
+        with self.assertRaisesRegex(ValidationError, "between 0 and 3650"):
             settings.create({"crm_lifecycle_payment_grade_e_days": -1})
         self.assertEqual(
             params.get_param("crm_lifecycle.payment_grade_b_ratio"), before

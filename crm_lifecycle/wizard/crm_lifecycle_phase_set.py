@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..models.crm_lifecycle_phase_history import PHASES
+from ..models.crm_lifecycle_settings import REASON_MAX_LENGTH, check_length
 
 
 class CrmLifecyclePhaseSet(models.TransientModel):
@@ -17,6 +18,11 @@ class CrmLifecyclePhaseSet(models.TransientModel):
         help="Keep this phase until a manager unlocks it, whatever the "
         "automatic rules say.",
     )
+
+    @api.constrains("reason")
+    def _check_reason(self):
+        for wizard in self:
+            check_length(wizard, "reason", wizard.reason, REASON_MAX_LENGTH)
 
     @api.model
     def default_get(self, fields_list):
