@@ -1,6 +1,6 @@
 import logging
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.sql import create_index, make_index_name
@@ -580,21 +580,64 @@ class ResPartner(models.Model):
     def _lifecycle_flush_pending(self):
         """The phase at once, in the transaction of the event; the money
         figures (payment history, loyalty) queued for the scheduled action
-        the queue triggers (see crm.lifecycle.refresh)."""
+        the queue triggers (see crm.lifecycle.refresh).
+
+        Runs as superuser in a clean environment: the event's context (its
+        ``active_test``, ``tracking_disable``, ``default_*`` keys, set by
+        whoever made the first event of the transaction) must not change
+        what the recompute reads or writes; only the language and time zone
+        are kept. It never fails the user's transaction: the phase is
+        recomputed in a savepoint, and if it fails the error is logged and
+        the phase queued with the figures, for the job to settle."""
         pending = self.env.cr.precommit.data.pop(PENDING_KEY, {})
-        phased = sorted(pid for pid, passes in pending.items() if PASS_PHASE in passes)
-        if phased:
-            partners = self.env["res.partner"].sudo().browse(phased).exists()
-            if partners:
-                partners._lifecycle_recompute(PHASE_ONLY)
-        self.env["crm.lifecycle.refresh"].sudo()._enqueue(
-            {
-                pid: passes - PHASE_ONLY
-                for pid, passes in pending.items()
-                if passes - PHASE_ONLY
-            }
+        if not pending:
+            return
+        env = self.env(
+            user=SUPERUSER_ID,
+            su=True,
+            context={
+                key: self.env.context[key]
+                for key in ("lang", "tz")
+                if key in self.env.context
+            },
         )
-        self.env.flush_all()
+        queued = {
+            pid: passes - PHASE_ONLY
+            for pid, passes in pending.items()
+            if passes - PHASE_ONLY
+        }
+        phased = sorted(pid for pid, passes in pending.items() if PASS_PHASE in passes)
+        # What the transaction did is written (and the other end-of-
+        # transaction callbacks run) outside the savepoint: an error there
+        # is not the recompute's to swallow.
+        env.cr.flush()
+        if phased:
+            try:
+                with env.cr.savepoint():
+                    env["res.partner"].browse(phased).exists()._lifecycle_recompute(
+                        PHASE_ONLY
+                    )
+                    env.flush_all()
+            except Exception:
+                # The savepoint's rollback dropped the cache, the pending
+                # computations and the callbacks of the failed recompute.
+                _logger.exception(
+                    "Lifecycle phase recompute failed at the end of a transaction;"
+                    " queued for the scheduled action: partners %s",
+                    phased,
+                )
+                for pid in phased:
+                    queued[pid] = queued.get(pid, frozenset()) | PHASE_ONLY
+        try:
+            with env.cr.savepoint():
+                env["crm.lifecycle.refresh"]._enqueue(queued)
+                env.flush_all()
+        except Exception:
+            # Nothing left to fall back on: the daily job recomputes them.
+            _logger.exception(
+                "Lifecycle figures could not be queued for partners %s",
+                sorted(queued),
+            )
 
     @api.model
     def _cron_lifecycle_recompute(self, batch_size=None):

@@ -217,6 +217,47 @@ class TestLifecycleRefresh(LoyaltyCommon):
         self.assertEqual(self._card(partner).points, 300.0)
         self.assertEqual(partner.payment_grade, "A")
 
+    def test_event_hook_failure_never_fails_the_invoice(self):
+        """The phase recompute at the end of the user's transaction fails
+        (a setting out of range, say): the invoice is posted all the same,
+        the partner queued with its phase, and the job settles it."""
+        flush_events(self.env)
+        Engine = type(self.env["crm.lifecycle.engine"])
+        with (
+            patch.object(
+                Engine, "_read_facts", side_effect=OverflowError("date out of range")
+            ),
+            self.assertLogs(PARTNER_LOGGER, "ERROR") as logs,
+        ):
+            invoice = self._invoice(100.0, partner=self.other)
+            # What the commit of the user's transaction runs first.
+            self.env.cr.flush()
+        self.assertIn("OverflowError", "\n".join(logs.output))
+        self.assertEqual(invoice.state, "posted")
+        self.assertNotEqual(self.other.lifecycle_phase, "retention")
+        self.assertEqual(self._queued(), {(self.other, "payment,phase")})
+
+        self.assertEqual(self.Refresh._cron_refresh(), 0)
+        self.assertFalse(self.Refresh.search([]))
+        self.assertEqual(self.other.lifecycle_phase, "retention")
+
+    def test_event_hook_ignores_the_context_of_the_event(self):
+        """The end-of-transaction recompute is the module's: a key of the
+        first event's context (a client's ``default_*``) must not reach the
+        records it writes."""
+        invoice = self.init_invoice(
+            "out_invoice", partner=self.other, amounts=[100.0], post=False
+        )
+        flush_events(self.env)
+        invoice.with_context(default_date_end="2099-01-01 00:00:00").action_post()
+        self.env.cr.flush()
+        self.assertEqual(self.other.lifecycle_phase, "retention")
+        current = self.env["crm.lifecycle.phase.history"].search(
+            [("partner_id", "=", self.other.id), ("phase", "=", "retention")]
+        )
+        self.assertEqual(len(current), 1)
+        self.assertFalse(current.date_end, "still the current phase")
+
     def test_batches_with_progress(self):
         self._pay_without_settling(
             *self._posted(
