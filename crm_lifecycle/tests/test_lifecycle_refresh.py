@@ -7,6 +7,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.crm_lifecycle.models.crm_lifecycle_batch import BatchFailed
 from odoo.addons.crm_lifecycle.models.crm_lifecycle_refresh import MAX_ATTEMPTS
+from odoo.addons.crm_lifecycle.models.res_partner import PENDING_KEY
 
 from .common import flush_events
 from .common_loyalty import LoyaltyCommon
@@ -242,18 +243,45 @@ class TestLifecycleRefresh(LoyaltyCommon):
         self.assertEqual(self.other.lifecycle_phase, "retention")
 
     def test_event_hook_ignores_the_context_of_the_event(self):
-        """The end-of-transaction recompute is the module's: a key of the
-        first event's context (a client's ``default_*``) must not reach the
-        records it writes."""
+        """The end-of-transaction recompute is the module's: no key of the
+        first event's context (a client's ``default_*``, ``active_test``,
+        ``tracking_disable``, its companies) reaches what it reads and
+        writes."""
+        partner = self.env["res.partner"].create(
+            {"name": "Context Customer", "is_company": True}
+        )
         invoice = self.init_invoice(
-            "out_invoice", partner=self.other, amounts=[100.0], post=False
+            "out_invoice", partner=partner, amounts=[100.0], post=False
         )
         flush_events(self.env)
-        invoice.with_context(default_date_end="2099-01-01 00:00:00").action_post()
+        # What the job left pending: the posting is the transaction's first
+        # event, whose environment the end-of-transaction recompute gets.
         self.env.cr.flush()
-        self.assertEqual(self.other.lifecycle_phase, "retention")
+        self.assertNotIn(PENDING_KEY, self.env.cr.precommit.data)
+        Partner = self.registry["res.partner"]
+        original = Partner._lifecycle_recompute
+        contexts = []
+
+        def lifecycle_recompute(partners, passes):
+            contexts.append(dict(partners.env.context))
+            return original(partners, passes)
+
+        client_keys = {
+            "default_date_end": "2099-01-01 00:00:00",
+            "active_test": False,
+            "tracking_disable": True,
+        }
+        with patch.object(Partner, "_lifecycle_recompute", lifecycle_recompute):
+            invoice.with_context(**client_keys).action_post()
+            self.env.cr.flush()
+        self.assertTrue(contexts)
+        for context in contexts:
+            self.assertFalse(
+                ({*client_keys, "allowed_company_ids"}) & context.keys(), context
+            )
+        self.assertEqual(partner.lifecycle_phase, "retention")
         current = self.env["crm.lifecycle.phase.history"].search(
-            [("partner_id", "=", self.other.id), ("phase", "=", "retention")]
+            [("partner_id", "=", partner.id), ("phase", "=", "retention")]
         )
         self.assertEqual(len(current), 1)
         self.assertFalse(current.date_end, "still the current phase")
