@@ -2,6 +2,7 @@ from . import crm_lifecycle_settings
 from . import crm_lifecycle_phase_history
 from . import crm_lifecycle_engine
 from . import res_partner
+from . import crm_lifecycle_batch
 from . import crm_lifecycle_refresh
 from . import crm_lead
 from . import sale_order

@@ -1,3 +1,4 @@
+import functools
 import logging
 from datetime import date, timedelta
 
@@ -7,6 +8,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..lib import clv
+from .crm_lifecycle_batch import BatchResult
 
 _logger = logging.getLogger(__name__)
 
@@ -655,26 +657,39 @@ class CrmLifecycleRetention(models.AbstractModel):
     @api.model
     def _run_step(self, batch_size=None):
         """One unit of the daily job: fit one company, or score one batch of
-        one company's customers. Returns the units still to do."""
+        one company's customers. Returns the units still to do.
+
+        A batch runs through the module's batch runner (crm.lifecycle.batch):
+        a customer whose scoring failed is logged and left unscored for a
+        later call, until it failed MAX_DAILY_TRIES times today."""
         settings = self._get_settings()
         batch_size = batch_size or settings["retention_batch_size"]
         today = fields.Date.context_today(self)
+        Batch = self.env["crm.lifecycle.batch"]
         self._refresh_age_bands_daily(today)
         self.env.flush_all()
         self.env["res.partner"]._lifecycle_without_jit()
-        done = 0
+        result, tried = BatchResult(), 0
         for company in self.env["res.company"].search([], order="id"):
             fit = self._latest_fit(company, today)
             if not fit:
                 self._fit_company_safe(company, today)
-                done = 1
+                result.done.append(company.id)
+                tried = 1
                 break
+            job = ("retention", company.id)
             ids, _more = self.env["res.partner"]._lifecycle_next_batch(
-                ("retention", company.id), self._todo_sql(company, today), batch_size
+                job,
+                SQL(
+                    "%s AND p.id != ALL(%s)",
+                    self._todo_sql(company, today),
+                    Batch._batch_given_up(job),
+                ),
+                batch_size,
             )
             if ids:
-                self._score_batch_safe(company, fit, ids, today, settings)
-                done = len(ids)
+                result = self._score_batch_safe(company, fit, ids, today, settings)
+                tried = len(ids)
                 # Written: let the records of this batch go (see
                 # res.partner._cron_lifecycle_recompute).
                 self.env.invalidate_all()
@@ -682,9 +697,13 @@ class CrmLifecycleRetention(models.AbstractModel):
         # An exact count of what remains would scan every partner after each
         # batch (seconds at 100,000 customers): after a unit of work more may
         # remain, and the call that finds nothing left says so.
-        remaining = 1 if done else 0
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-        return remaining
+        return Batch._batch_report(
+            "Retention scoring",
+            result,
+            1 if tried else 0,
+            logger=_logger,
+            cron="crm_lifecycle.ir_cron_crm_lifecycle_retention",
+        )
 
     @api.model
     def _fit_company_safe(self, company, today):
@@ -707,29 +726,18 @@ class CrmLifecycleRetention(models.AbstractModel):
 
     @api.model
     def _score_batch_safe(self, company, fit, ids, today, settings):
-        # Done for today, scored or skipped: a bad customer is not retried
-        # until tomorrow (a scored one is marked with its scores).
-        try:
-            with self.env.cr.savepoint():
-                self._score_batch(company, fit, ids, today, settings)
-        except Exception:
-            _logger.exception("Retention batch failed, retrying one by one")
-            failed = []
-            for pid in ids:
-                try:
-                    with self.env.cr.savepoint():
-                        self._score_batch(company, fit, [pid], today, settings)
-                except Exception:
-                    _logger.exception(
-                        "Retention scoring failed for partner %s in company %s",
-                        pid,
-                        company.id,
-                    )
-                    failed.append(pid)
-            self.env["res.partner"]._lifecycle_bulk_update(
-                {pid: {"retention_score_date": today} for pid in failed},
-                company=company,
-            )
+        """Score a batch through the batch runner: a customer that fails is
+        left unscored (not marked for today) for a later call."""
+        return self.env["crm.lifecycle.batch"]._run_batch(
+            ids,
+            functools.partial(
+                self._score_batch, company, fit, today=today, settings=settings
+            ),
+            f"Retention scoring in company {company.id}",
+            noun="partner",
+            logger=_logger,
+            job=("retention", company.id),
+        )
 
     @api.model
     def _refresh_age_bands_daily(self, today):
@@ -755,5 +763,8 @@ class CrmLifecycleRetention(models.AbstractModel):
         Partner.invalidate_model(["retention_score_date"])
         for company in self.env["res.company"].search([]):
             Partner._lifecycle_forget_scan(("retention", company.id))
+            self.env["crm.lifecycle.batch"]._batch_forget_failures(
+                ("retention", company.id)
+            )
         while self._run_step(batch_size):
             pass

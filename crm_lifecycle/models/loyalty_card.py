@@ -1,9 +1,12 @@
+import functools
 import logging
 
 from odoo import api, fields, models
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
+
+JOB = "loyalty_expiry"
 
 
 class LoyaltyCard(models.Model):
@@ -38,9 +41,12 @@ class LoyaltyCard(models.Model):
 
         One batch of cards per call, with progress; resumable (a card is
         marked once checked today) and idempotent (only what is left to
-        expire is expired, a warning is sent once per batch of points). A
-        batch that fails is retried card by card so that one bad card is
-        logged and skipped. Returns the number of cards still to check."""
+        expire is expired, a warning is sent once per batch of points).
+        Runs through the module's batch runner (crm.lifecycle.batch): a
+        batch that fails is retried card by card; a card that failed is
+        logged and left unmarked for a later call, until it failed
+        MAX_DAILY_TRIES times today. Returns the number of cards still to
+        check."""
         batch_size = batch_size or self.env["crm.lifecycle.settings"]._get(
             "cron_batch_size"
         )
@@ -55,6 +61,7 @@ class LoyaltyCard(models.Model):
             )
         )
         today = fields.Date.context_today(self)
+        Batch = self.env["crm.lifecycle.batch"]
         self.env.flush_all()
         query = SQL(
             """
@@ -63,25 +70,39 @@ class LoyaltyCard(models.Model):
                AND program_id = ANY(%(programs)s)
                AND (lifecycle_expiry_check_date IS NULL
                     OR lifecycle_expiry_check_date < %(today)s)
+               AND id != ALL(%(given_up)s)
             """,
             programs=companies.lifecycle_loyalty_program_id.ids,
             today=today,
+            given_up=Batch._batch_given_up(JOB),
         )
         self.env.cr.execute(SQL("%s ORDER BY id LIMIT %s", query, batch_size))
         ids = [card_id for (card_id,) in self.env.cr.fetchall()]
-        cards = self.sudo().browse(ids)
-        engine = self.env["crm.lifecycle.loyalty.engine"].sudo()
-        try:
-            with self.env.cr.savepoint():
-                engine._expire_points(cards)
-        except Exception:
-            _logger.exception("Loyalty expiry batch failed, retrying one by one")
-            for card in cards:
-                try:
-                    with self.env.cr.savepoint():
-                        engine._expire_points(card)
-                except Exception:
-                    _logger.exception("Loyalty expiry failed for card %s", card.id)
+        result = Batch._run_batch(
+            ids,
+            functools.partial(self._lifecycle_expire_batch, today),
+            "Loyalty expiry",
+            noun="card",
+            logger=_logger,
+            job=JOB,
+        )
+        self.env.cr.execute(SQL("SELECT COUNT(*) FROM (%s) todo", query))
+        remaining = self.env.cr.fetchone()[0]
+        # The cards that failed this time are counted by the next call: a
+        # call that found only them still to do has not finished the job.
+        return Batch._batch_report(
+            "Loyalty expiry",
+            result,
+            remaining,
+            logger=_logger,
+            cron="crm_lifecycle.ir_cron_crm_lifecycle_loyalty_expiry",
+        )
+
+    @api.model
+    def _lifecycle_expire_batch(self, today, ids):
+        self.env["crm.lifecycle.loyalty.engine"].sudo()._expire_points(
+            self.sudo().browse(ids)
+        )
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
@@ -92,7 +113,3 @@ class LoyaltyCard(models.Model):
             )
         )
         self.invalidate_model(["lifecycle_expiry_check_date"])
-        self.env.cr.execute(SQL("SELECT COUNT(*) FROM (%s) todo", query))
-        remaining = self.env.cr.fetchone()[0]
-        self.env["ir.cron"]._notify_progress(done=len(ids), remaining=remaining)
-        return remaining

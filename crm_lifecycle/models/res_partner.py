@@ -1,6 +1,7 @@
+import functools
 import logging
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.sql import create_index, make_index_name
@@ -580,21 +581,64 @@ class ResPartner(models.Model):
     def _lifecycle_flush_pending(self):
         """The phase at once, in the transaction of the event; the money
         figures (payment history, loyalty) queued for the scheduled action
-        the queue triggers (see crm.lifecycle.refresh)."""
+        the queue triggers (see crm.lifecycle.refresh).
+
+        Runs as superuser in a clean environment: the event's context (its
+        ``active_test``, ``tracking_disable``, ``default_*`` keys, set by
+        whoever made the first event of the transaction) must not change
+        what the recompute reads or writes; only the language and time zone
+        are kept. It never fails the user's transaction: the phase is
+        recomputed in a savepoint, and if it fails the error is logged and
+        the phase queued with the figures, for the job to settle."""
         pending = self.env.cr.precommit.data.pop(PENDING_KEY, {})
-        phased = sorted(pid for pid, passes in pending.items() if PASS_PHASE in passes)
-        if phased:
-            partners = self.env["res.partner"].sudo().browse(phased).exists()
-            if partners:
-                partners._lifecycle_recompute(PHASE_ONLY)
-        self.env["crm.lifecycle.refresh"].sudo()._enqueue(
-            {
-                pid: passes - PHASE_ONLY
-                for pid, passes in pending.items()
-                if passes - PHASE_ONLY
-            }
+        if not pending:
+            return
+        env = self.env(
+            user=SUPERUSER_ID,
+            su=True,
+            context={
+                key: self.env.context[key]
+                for key in ("lang", "tz")
+                if key in self.env.context
+            },
         )
-        self.env.flush_all()
+        queued = {
+            pid: passes - PHASE_ONLY
+            for pid, passes in pending.items()
+            if passes - PHASE_ONLY
+        }
+        phased = sorted(pid for pid, passes in pending.items() if PASS_PHASE in passes)
+        # What the transaction did is written (and the other end-of-
+        # transaction callbacks run) outside the savepoint: an error there
+        # is not the recompute's to swallow.
+        env.cr.flush()
+        if phased:
+            try:
+                with env.cr.savepoint():
+                    env["res.partner"].browse(phased).exists()._lifecycle_recompute(
+                        PHASE_ONLY
+                    )
+                    env.flush_all()
+            except Exception:
+                # The savepoint's rollback dropped the cache, the pending
+                # computations and the callbacks of the failed recompute.
+                _logger.exception(
+                    "Lifecycle phase recompute failed at the end of a transaction;"
+                    " queued for the scheduled action: partners %s",
+                    phased,
+                )
+                for pid in phased:
+                    queued[pid] = queued.get(pid, frozenset()) | PHASE_ONLY
+        try:
+            with env.cr.savepoint():
+                env["crm.lifecycle.refresh"]._enqueue(queued)
+                env.flush_all()
+        except Exception:
+            # Nothing left to fall back on: the daily job recomputes them.
+            _logger.exception(
+                "Lifecycle figures could not be queued for partners %s",
+                sorted(queued),
+            )
 
     @api.model
     def _cron_lifecycle_recompute(self, batch_size=None):
@@ -602,13 +646,20 @@ class ResPartner(models.Model):
         yet recomputed today, one batch per call, with progress.
 
         Resumable (a partner is marked once done today) and idempotent (the
-        rules only write what changed). A batch that fails is retried one
-        partner at a time so that one bad record is logged and skipped.
-        Returns 1 while more partners may remain, 0 once all are done."""
+        rules only write what changed). Runs through the module's batch
+        runner (crm.lifecycle.batch): a batch that fails is retried one
+        partner at a time; a partner that failed is logged and not marked,
+        so that a later call retries it (after a conflict with a user's
+        transaction, it goes through), until it failed MAX_DAILY_TRIES
+        times today in this process: then it waits for tomorrow, so that a
+        broken partner cannot keep the job going. A call in which every
+        partner failed is reported as failed to the cron. Returns 1 while
+        more partners may remain, 0 once all are done."""
         batch_size = batch_size or self.env["crm.lifecycle.settings"]._get(
             "cron_batch_size"
         )
         today = fields.Date.context_today(self)
+        Batch = self.env["crm.lifecycle.batch"]
         self.env.flush_all()
         self._lifecycle_without_jit()
         ids, more = self._lifecycle_next_batch(
@@ -619,31 +670,21 @@ class ResPartner(models.Model):
                  WHERE p.active AND p.id = p.commercial_partner_id
                    AND (p.lifecycle_recompute_date IS NULL
                         OR p.lifecycle_recompute_date < %s)
+                   AND p.id != ALL(%s)
                 """,
                 today,
+                Batch._batch_given_up("lifecycle"),
             ),
             batch_size,
         )
-        partners = self.sudo().browse(ids)
-        # Done for today, recomputed or skipped: a bad partner is not retried
-        # until tomorrow. Set first, so that the rows are written once, with
-        # the batch's figures.
-        done = {pid: {"lifecycle_recompute_date": today} for pid in ids}
-        try:
-            with self.env.cr.savepoint():
-                self._lifecycle_bulk_update(done)
-                partners._lifecycle_recompute()
-        except Exception:
-            _logger.exception("Lifecycle batch failed, retrying one by one")
-            for partner in partners:
-                try:
-                    with self.env.cr.savepoint():
-                        partner._lifecycle_recompute()
-                except Exception:
-                    _logger.exception(
-                        "Lifecycle recompute failed for partner %s", partner.id
-                    )
-            self._lifecycle_bulk_update(done)
+        result = Batch._run_batch(
+            ids,
+            functools.partial(self.sudo()._lifecycle_recompute_batch, today),
+            "Lifecycle recompute",
+            noun="partner",
+            logger=_logger,
+            job="lifecycle",
+        )
         # Written: let the records of this batch go, so that a run over all
         # partners in one transaction (installation, a manager's request)
         # holds one batch in memory, not every partner it has seen.
@@ -651,9 +692,22 @@ class ResPartner(models.Model):
         # More may remain (the next call says) rather than an exact count,
         # which would scan every partner after each batch (50 scans at
         # 100,000 customers); the retention job reports the same way.
-        remaining = 1 if more else 0
-        self.env["ir.cron"]._notify_progress(done=len(ids), remaining=remaining)
-        return remaining
+        return Batch._batch_report(
+            "Lifecycle recompute",
+            result,
+            1 if more else 0,
+            logger=_logger,
+            cron="crm_lifecycle.ir_cron_crm_lifecycle_recompute",
+        )
+
+    @api.model
+    def _lifecycle_recompute_batch(self, today, ids):
+        # Marked first, so that the rows are written once, with the batch's
+        # figures; rolled back with them if the recompute fails.
+        self._lifecycle_bulk_update(
+            {pid: {"lifecycle_recompute_date": today} for pid in ids}
+        )
+        self.browse(ids)._lifecycle_recompute()
 
     @api.model
     def _lifecycle_without_jit(self):
@@ -706,5 +760,6 @@ class ResPartner(models.Model):
         )
         self.invalidate_model(["lifecycle_recompute_date"])
         self._lifecycle_forget_scan("lifecycle")
+        self.env["crm.lifecycle.batch"]._batch_forget_failures("lifecycle")
         while self._cron_lifecycle_recompute(batch_size=batch_size):
             pass

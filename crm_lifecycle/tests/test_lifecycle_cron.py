@@ -3,6 +3,7 @@ from unittest.mock import patch
 from odoo import fields
 from odoo.tests import tagged
 
+from odoo.addons.crm_lifecycle.models.crm_lifecycle_batch import MAX_DAILY_TRIES
 from odoo.addons.crm_lifecycle.models.crm_lifecycle_engine import CrmLifecycleEngine
 
 from .common import CrmLifecycleCommon
@@ -166,3 +167,64 @@ class TestLifecycleCron(CrmLifecycleCommon):
             set((self.partners - broken).mapped("lifecycle_phase")), {"selection"}
         )
         self.assertTrue(any(str(broken.id) in line for line in logs.output))
+
+    def _broken_target_phase(self, broken, calls=None):
+        original = CrmLifecycleEngine._target_phase
+
+        def target_phase(engine, fact, rules):
+            if fact.partner_id == broken.id:
+                if calls is not None:
+                    calls.append(fact.partner_id)
+                raise ValueError("corrupt record")
+            return original(engine, fact, rules)
+
+        return patch.object(CrmLifecycleEngine, "_target_phase", target_phase)
+
+    def test_failed_partner_is_not_marked_done_and_is_retried(self):
+        """A partner whose recompute failed is not counted as recomputed
+        today (it was, and stayed wrong until the next night): the next
+        run of the day takes it up again."""
+        Partner = self.env["res.partner"]
+        Batch = self.env["crm.lifecycle.batch"]
+        self.addCleanup(Batch._batch_forget_failures, "lifecycle")
+        Partner._lifecycle_recompute_all()
+        self._to_do_again(self.partners)
+        broken = self.partners[2]
+        today = fields.Date.context_today(Partner)
+        with (
+            self._broken_target_phase(broken),
+            self.assertLogs(
+                "odoo.addons.crm_lifecycle.models.res_partner", level="ERROR"
+            ),
+        ):
+            while Partner._cron_lifecycle_recompute(batch_size=3):
+                pass
+        self.partners.invalidate_recordset()
+        self.assertFalse(broken.lifecycle_recompute_date)
+        self.assertEqual(
+            set((self.partners - broken).mapped("lifecycle_recompute_date")),
+            {today},
+        )
+        # Mended: the next call of the day recomputes it.
+        self.assertEqual(Partner._cron_lifecycle_recompute(batch_size=3), 0)
+        broken.invalidate_recordset()
+        self.assertEqual(broken.lifecycle_recompute_date, today)
+
+    def test_partner_failing_all_day_cannot_keep_the_job_going(self):
+        Partner = self.env["res.partner"]
+        Batch = self.env["crm.lifecycle.batch"]
+        self.addCleanup(Batch._batch_forget_failures, "lifecycle")
+        broken = self.partners[2]
+        calls = []
+        with (
+            self._broken_target_phase(broken, calls),
+            self.assertLogs(
+                "odoo.addons.crm_lifecycle.models.res_partner", level="ERROR"
+            ),
+        ):
+            # One partner a batch: each scan from the start would find it.
+            Partner._lifecycle_recompute_all(batch_size=1)
+            self.assertEqual(len(calls), MAX_DAILY_TRIES)
+            self.assertEqual(Batch._batch_given_up("lifecycle"), [broken.id])
+            self.assertEqual(Partner._cron_lifecycle_recompute(batch_size=1), 0)
+        self.assertEqual(len(calls), MAX_DAILY_TRIES, "left for tomorrow")

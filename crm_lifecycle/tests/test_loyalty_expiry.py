@@ -126,3 +126,9 @@ class TestLoyaltyExpiry(LoyaltyCommon):
                 self._run_cron()
             self.assertEqual(good.points, 0.0)
             self.assertEqual(bad.points, 300.0)
+            # Not counted as checked today (it was): a later call retries it,
+            # and once mended its points expire the same day.
+            self.assertFalse(bad.lifecycle_expiry_check_date)
+            self.assertTrue(good.lifecycle_expiry_check_date)
+            self._run_cron()
+            self.assertEqual(bad.points, 0.0)
