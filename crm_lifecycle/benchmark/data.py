@@ -16,6 +16,7 @@ from datetime import timedelta
 from odoo import Command, fields
 from odoo.tools import SQL
 
+from ..models.engine_path import events_held
 from .floor_loyalty import BASELINE_PARAM, history_description, round2
 
 _logger = logging.getLogger("crm_lifecycle.bench")
@@ -99,9 +100,10 @@ def _reset_sequence(cr, table):
 class Templates:
     """The records the ORM makes for real, then copied in bulk."""
 
+    @events_held()
     def __init__(self, env):
         self.env = env
-        ctx = {"crm_lifecycle_no_event": True, "tracking_disable": True}
+        ctx = {"tracking_disable": True}
         env = env(context=dict(env.context, **ctx))
         company = env.company
         self.product = env["product.product"].create(
@@ -725,12 +727,13 @@ MEMBER_SQL = "mod(c.n, 10) >= 7"
 MEMBER_SETTLED_DAYS = 30
 
 
+@events_held()
 def _loyalty_program(env, tpl):
     """The company's lifecycle loyalty program as a business sets it up: a
     point per 10 paid (untaxed), points expiring after 24 months, and the
     shipped tiers cut down to Bronze, Silver and Gold with thresholds that
     split the bench customers (the others are archived)."""
-    ctx = {"crm_lifecycle_no_event": True, "tracking_disable": True}
+    ctx = {"tracking_disable": True}
     env = env(context=dict(env.context, **ctx))
     company = tpl.company.with_env(env)
     program = env["loyalty.program"].create(
@@ -775,6 +778,7 @@ def _loyalty_program(env, tpl):
     return program
 
 
+@events_held()
 def _loyalty_members(env, tpl, program, today):
     """30 % of the customers were members before the module's first
     recompute: their invoices settled more than 30 days ago already gave
@@ -786,7 +790,7 @@ def _loyalty_members(env, tpl, program, today):
     customer's invoices. The last card and history ids made here are kept
     (``floor_loyalty.BASELINE_PARAM``): what comes after them is output."""
     cr = env.cr
-    ctx = {"crm_lifecycle_no_event": True, "tracking_disable": True}
+    ctx = {"tracking_disable": True}
     env = env(context=dict(env.context, **ctx))
     engine = env["crm.lifecycle.loyalty.engine"].sudo()
     engine._settle_points(tpl.partner.with_env(env))
@@ -918,6 +922,7 @@ SURVEY_TEMPLATES = [
 SURVEY_SHARE = 0.2
 
 
+@events_held()
 def _survey_answers(env, tpl, customers):
     """20 % of the customers answered the module's satisfaction survey once,
     at some time over the last year: half promoters, a fifth detractors.
@@ -933,7 +938,7 @@ def _survey_answers(env, tpl, customers):
     )
     if not survey:
         return
-    ctx = {"crm_lifecycle_no_event": True, "tracking_disable": True}
+    ctx = {"tracking_disable": True}
     env = env(context=dict(env.context, **ctx))
     survey = survey.with_env(env).sudo()
     env["ir.config_parameter"].sudo().set_param("crm_lifecycle.survey_id", survey.id)

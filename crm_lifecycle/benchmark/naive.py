@@ -12,6 +12,7 @@ from odoo import fields
 from odoo.tools import float_round
 
 from ..models.crm_lifecycle_retention import RFM_DIMENSIONS
+from ..models.engine_path import engine_writes
 
 INVOICE_DOMAIN = [
     ("move_type", "=", "out_invoice"),
@@ -29,17 +30,19 @@ def recompute(env, partners):
     fit = retention._latest_fit(company, today)
     settings = retention._get_settings()
     thresholds = env["res.partner"]._payment_grade_thresholds()
-    for partner in partners.with_env(env):
-        invoices = env["account.move"].search(
-            [("commercial_partner_id", "=", partner.id), *INVOICE_DOMAIN]
-        )
-        phase(env, partner, invoices, today)
-        payment(env, partner, invoices, today, thresholds)
-        loyalty(env, partner, company, today)
-        if fit:
-            scores(env, partner, invoices, fit, settings, today)
-        env.flush_all()
-        env.invalidate_all()
+    # The peer writes its outputs as the module's engine writes its own.
+    with engine_writes():
+        for partner in partners.with_env(env):
+            invoices = env["account.move"].search(
+                [("commercial_partner_id", "=", partner.id), *INVOICE_DOMAIN]
+            )
+            phase(env, partner, invoices, today)
+            payment(env, partner, invoices, today, thresholds)
+            loyalty(env, partner, company, today)
+            if fit:
+                scores(env, partner, invoices, fit, settings, today)
+            env.flush_all()
+            env.invalidate_all()
 
 
 def phase(env, partner, invoices, today):

@@ -4,6 +4,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .engine_path import events_held
+
 DEMO_COUNTRIES = [
     ("tr", ["İstanbul", "Ankara", "İzmir", "Bursa"]),
     ("gr", ["Αθήνα", "Θεσσαλονίκη", "Πάτρα"]),
@@ -76,9 +78,16 @@ class CrmLifecycleDemo(models.AbstractModel):
     @api.model
     def _create_demo_data(self, customers=50, seed=42):
         rng = random.Random(seed)
-        env = self.with_context(
-            crm_lifecycle_no_event=True, tracking_disable=True, mail_notrack=True
-        ).env
+        env = self.with_context(tracking_disable=True, mail_notrack=True).env
+        # Generated records queue no recompute: all are recomputed at the end,
+        # at once.
+        with events_held():
+            partners = self._demo_records(env, customers, rng)
+        self._demo_survey_answers(env, partners, rng)
+        return partners
+
+    @api.model
+    def _demo_records(self, env, customers, rng):
         today = fields.Date.context_today(self)
         products = self._demo_products(env)
         users = env.ref("base.user_admin")
@@ -150,7 +159,6 @@ class CrmLifecycleDemo(models.AbstractModel):
         self._demo_loyalty_program(env)
         env["res.partner"]._lifecycle_recompute_all()
         env["res.partner"]._retention_recompute_all()
-        self._demo_survey_answers(env, partners, rng)
         return partners
 
     @api.model

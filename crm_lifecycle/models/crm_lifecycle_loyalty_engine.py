@@ -9,6 +9,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, float_round
 
 from .bulk import insert_rows
+from .engine_path import engine_writes
 
 _logger = logging.getLogger(__name__)
 
@@ -656,8 +657,9 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
         # maybe mailed) in one write per tier and company.
         self.env["res.partner"]._lifecycle_bulk_update(figures)
         for (company, move), ids in moves.items():
-            moved = partners.browse(ids).with_context(crm_lifecycle_engine=True)
-            moved.write(dict(move))
+            moved = partners.browse(ids)
+            with engine_writes():
+                moved.write(dict(move))
             if company.lifecycle_loyalty_tier_mail:
                 for partner in moved:
                     self._send_tier_mail(partner)
@@ -725,7 +727,7 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
             self.env["res.partner"]
             .sudo()
             .with_company(company)
-            .with_context(active_test=False, crm_lifecycle_engine=True)
+            .with_context(active_test=False)
             .search([("commercial_partner_id", "=", partner.id)])
         )
         current = partner.with_company(company).specific_property_product_pricelist

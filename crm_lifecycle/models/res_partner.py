@@ -1,3 +1,4 @@
+import contextvars
 import functools
 import logging
 
@@ -7,6 +8,7 @@ from odoo.tools import SQL
 from odoo.tools.sql import create_index, make_index_name
 
 from .crm_lifecycle_phase_history import PHASES
+from .engine_path import engine_writes, events_are_held, in_engine
 
 _logger = logging.getLogger(__name__)
 
@@ -15,6 +17,8 @@ LIFECYCLE_SYNCED_FIELDS = {
     "lifecycle_phase_since",
     "lifecycle_phase_locked",
 }
+# The phase fields a manager may set by hand, with a reason.
+MANUAL_PHASE_FIELDS = ("lifecycle_phase", "lifecycle_phase_locked")
 PENDING_KEY = "crm_lifecycle.pending_partner_ids"
 # The company-dependent figures the partner list filters on by value (its
 # search filters, the benchmark's list page): each has an index per
@@ -45,6 +49,12 @@ PARTNER_INPUT_FIELDS = [
 # table by the last batch). A worker without it, or a partner left behind
 # it, falls back to a scan from the start (see _lifecycle_next_batch).
 _SCAN_HINTS = {}
+# Set by _lifecycle_write while it writes the contacts itself, so that
+# Odoo's sync, partner by partner, does not write them again. Server code
+# only: a context key would let a client leave the contacts out of sync.
+_CONTACTS_WRITTEN = contextvars.ContextVar(
+    "crm_lifecycle_contacts_written", default=False
+)
 
 
 def _converted(values_by_id, name, convert, records):
@@ -229,40 +239,105 @@ class ResPartner(models.Model):
         lifecycle_only = (
             fields_to_sync and set(fields_to_sync) <= LIFECYCLE_SYNCED_FIELDS
         )
-        if lifecycle_only and self.env.context.get("crm_lifecycle_children_synced"):
-            # _lifecycle_write already wrote all the contacts in one go.
+        if lifecycle_only and _CONTACTS_WRITTEN.get():
+            # _lifecycle_write writes all the contacts in one go.
             return True
-        partner = self.with_context(crm_lifecycle_engine=True)
+        partner = self
         if lifecycle_only:
             # The change is tracked once, on the commercial partner.
             partner = partner.with_context(mail_notrack=True)
-        return super(ResPartner, partner)._commercial_sync_to_children(fields_to_sync)
+        # The contacts get copies of their company's phase and figures.
+        with engine_writes():
+            return super(ResPartner, partner)._commercial_sync_to_children(
+                fields_to_sync
+            )
 
     def _commercial_sync_from_company(self):
-        return super(
-            ResPartner, self.with_context(crm_lifecycle_engine=True)
-        )._commercial_sync_from_company()
+        # A new contact gets copies of its company's phase and figures.
+        with engine_writes():
+            return super()._commercial_sync_from_company()
 
     # ------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------
 
+    @api.model
+    def _lifecycle_engine_fields(self):
+        """The stored fields this module derives on a partner: only the
+        module writes them (see _lifecycle_check_engine_fields). Each
+        feature adds its own."""
+        return {
+            "lifecycle_phase_since",
+            "lifecycle_first_contact_date",
+            "lifecycle_first_purchase_date",
+            "lifecycle_days_to_first_purchase",
+            "lifecycle_recompute_date",
+        }
+
+    def _lifecycle_check_engine_fields(self, names):
+        """Refuse a value of a derived figure from outside the module: a
+        forged figure (a tier, a grade, a recompute date in the future)
+        would otherwise stand until the module next changes it, or for
+        good."""
+        forged = set(names) & self._lifecycle_engine_fields()
+        if not forged or in_engine() or self.env.su:
+            return
+        labels = sorted(
+            self._fields[name]._description_string(self.env) for name in forged
+        )
+        raise AccessError(
+            self.env._(
+                "These figures are computed by Customer Lifecycle and cannot "
+                "be set by hand: %(fields)s.",
+                fields=", ".join(labels),
+            )
+        )
+
+    @api.model
+    def _lifecycle_defaults_as_values(self, vals_list):
+        """Move the context's defaults of the phase and of the derived
+        figures into ``vals_list``, and return this model without them: a
+        default is a value the client sends, and is checked as one."""
+        guarded = {*MANUAL_PHASE_FIELDS, *self._lifecycle_engine_fields()}
+        context = dict(self.env.context)
+        defaults = {
+            key[len("default_") :]: context.pop(key)
+            for key in list(context)
+            if key.startswith("default_") and key[len("default_") :] in guarded
+        }
+        if not defaults:
+            return self
+        for vals in vals_list:
+            for name, value in defaults.items():
+                vals.setdefault(name, value)
+        # Without them: a phase popped from the values for the manual path
+        # must not come back as a default.
+        return self.with_env(self.env(context=context))
+
     @api.model_create_multi
     def create(self, vals_list):
+        vals_list = [dict(vals) for vals in vals_list]
+        model = self._lifecycle_defaults_as_values(vals_list)
+        for vals in vals_list:
+            model._lifecycle_check_engine_fields(vals)
         manual = []
-        if not self.env.context.get("crm_lifecycle_engine"):
-            for vals in vals_list:
-                if vals.get("lifecycle_phase") or vals.get("lifecycle_phase_locked"):
-                    self._lifecycle_check_manual(vals)
-                    manual.append(
-                        (
-                            vals.pop("lifecycle_phase", False),
-                            vals.pop("lifecycle_phase_locked", True),
-                        )
+        for vals in vals_list:
+            if in_engine():
+                manual.append(None)
+            elif vals.get("lifecycle_phase") or vals.get("lifecycle_phase_locked"):
+                model._lifecycle_check_manual(vals)
+                manual.append(
+                    (
+                        vals.pop("lifecycle_phase", False),
+                        vals.pop("lifecycle_phase_locked", True),
                     )
-                else:
-                    manual.append(None)
-        partners = super().create(vals_list)
+                )
+            else:
+                # Empty: what a new partner has anyway.
+                for name in MANUAL_PHASE_FIELDS:
+                    vals.pop(name, None)
+                manual.append(None)
+        partners = super(ResPartner, model).create(vals_list)
         reason = (self.env.context.get("lifecycle_phase_reason") or "").strip()
         for partner, setting in zip(partners, manual, strict=False):
             if setting and setting[0]:
@@ -274,10 +349,8 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
-        if {
-            "lifecycle_phase",
-            "lifecycle_phase_locked",
-        } & vals.keys() and not self.env.context.get("crm_lifecycle_engine"):
+        self._lifecycle_check_engine_fields(vals)
+        if set(MANUAL_PHASE_FIELDS) & vals.keys() and not in_engine():
             return self._lifecycle_write_manual(vals)
         return super().write(vals)
 
@@ -320,10 +393,7 @@ class ResPartner(models.Model):
                 phase, reason, manual=True, lock=True if locked is None else locked
             )
         elif locked is not None:
-            partners._track_set_log_message(reason)
-            partners.with_context(
-                crm_lifecycle_engine=True, lifecycle_phase_reason=reason
-            ).write({"lifecycle_phase_locked": locked})
+            partners._lifecycle_write({"lifecycle_phase_locked": locked}, reason)
             if not locked:
                 partners._lifecycle_recompute()
         return result
@@ -402,15 +472,24 @@ class ResPartner(models.Model):
         """Write lifecycle fields on these commercial partners, the reason in
         their chatter, and the same values on all their contacts in one more
         write (Odoo's own sync goes partner by partner)."""
-        context = {"crm_lifecycle_engine": True, "crm_lifecycle_children_synced": True}
         self._track_set_log_message(reason)
-        self.with_context(**context).write(vals)
-        synced = {key: vals[key] for key in vals.keys() & LIFECYCLE_SYNCED_FIELDS}
-        contacts = self.search(
-            [("commercial_partner_id", "in", self.ids), ("id", "not in", self.ids)]
-        )
-        if synced and contacts:
-            contacts.with_context(**context, mail_notrack=True).write(synced)
+        token = _CONTACTS_WRITTEN.set(True)
+        try:
+            with engine_writes():
+                self.write(vals)
+                synced = {
+                    key: vals[key] for key in vals.keys() & LIFECYCLE_SYNCED_FIELDS
+                }
+                contacts = self.search(
+                    [
+                        ("commercial_partner_id", "in", self.ids),
+                        ("id", "not in", self.ids),
+                    ]
+                )
+                if synced and contacts:
+                    contacts.with_context(mail_notrack=True).write(synced)
+        finally:
+            _CONTACTS_WRITTEN.reset(token)
 
     @api.model
     def _lifecycle_flush_inputs(self):
@@ -568,7 +647,7 @@ class ResPartner(models.Model):
             partner touched by several events gets them all
         """
         ids = {pid for pid in self.commercial_partner_id.ids if pid}
-        if not ids or self.env.context.get("crm_lifecycle_no_event"):
+        if not ids or events_are_held():
             return
         data = self.env.cr.precommit.data
         if PENDING_KEY not in data:

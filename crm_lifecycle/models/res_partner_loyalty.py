@@ -79,6 +79,19 @@ class ResPartner(models.Model):
     )
     loyalty_pricelist_applied = fields.Boolean(readonly=True, copy=False)
 
+    @api.model
+    def _lifecycle_engine_fields(self):
+        return super()._lifecycle_engine_fields() | {
+            "loyalty_company_id",
+            "loyalty_tier_id",
+            "loyalty_tier_since",
+            "loyalty_tier_review_date",
+            "loyalty_next_tier_id",
+            "loyalty_next_tier_missing",
+            "loyalty_previous_pricelist_id",
+            "loyalty_pricelist_applied",
+        }
+
     # ------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------

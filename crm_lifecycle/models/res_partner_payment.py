@@ -149,6 +149,20 @@ class ResPartner(models.Model):
         groups=ACCOUNTING_GROUPS,
     )
 
+    @api.model
+    def _lifecycle_engine_fields(self):
+        return super()._lifecycle_engine_fields() | {
+            "payment_grade",
+            "payment_on_time_ratio",
+            "payment_avg_days_late",
+            "payment_max_days_late",
+            "payment_avg_days_to_pay",
+            "payment_overdue_amount",
+            "payment_overdue_count",
+            "payment_grade_previous",
+            "payment_trend",
+        }
+
     def init(self):
         res = super().init()
         # Odoo keeps an index that a field no longer asks for: a database

@@ -1,5 +1,3 @@
-import logging
-
 from odoo import api, fields, models
 
 from .crm_lifecycle_retention import SCORE_COLUMNS
@@ -27,8 +25,6 @@ AGE_BANDS = [
     ("55_64", "55-64", 65),
     ("65_plus", "65 and over", None),
 ]
-
-_logger = logging.getLogger(__name__)
 
 USER_GROUP = "crm_lifecycle.group_crm_lifecycle_user"
 
@@ -229,20 +225,11 @@ class ResPartner(models.Model):
     # CRUD
     # ------------------------------------------------------------
 
-    def write(self, vals):
-        if RETENTION_SCORE_FIELDS & vals.keys() and not self.env.is_superuser():
-            # Derived from the invoices and rewritten every night: a value
-            # from outside is ignored rather than refused, because the
-            # contact merge wizard copies every stored field, scores too.
-            _logger.info(
-                "Ignored hand-written retention scores %s on partners %s",
-                sorted(RETENTION_SCORE_FIELDS & vals.keys()),
-                self.ids,
-            )
-            vals = {k: v for k, v in vals.items() if k not in RETENTION_SCORE_FIELDS}
-            if not vals:
-                return True
-        return super().write(vals)
+    @api.model
+    def _lifecycle_engine_fields(self):
+        return (
+            super()._lifecycle_engine_fields() | RETENTION_SCORE_FIELDS | {"age_band"}
+        )
 
     # ------------------------------------------------------------
     # Business methods

@@ -45,6 +45,15 @@ class ResPartner(models.Model):
     )
     survey_response_count = fields.Integer(compute="_compute_survey_response_count")
 
+    @api.model
+    def _lifecycle_engine_fields(self):
+        return super()._lifecycle_engine_fields() | {
+            "nps_last_score",
+            "nps_category",
+            "csat_last_score",
+            "survey_last_date",
+        }
+
     # ------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------

@@ -32,3 +32,4 @@ from . import test_retention_segments
 from . import test_partner_filter_indexes
 from . import test_settings_bounds
 from . import test_i18n
+from . import test_trust_rpc

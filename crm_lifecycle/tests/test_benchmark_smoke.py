@@ -94,7 +94,7 @@ class TestBenchmarkSmoke(BenchmarkCommon):
         self.assertEqual(floor_history, history)
         self._reset_lifecycle()
         measures.naive_recompute(
-            self.env(context={"crm_lifecycle_engine": True, "tracking_disable": True}),
+            self.env(context={"tracking_disable": True}),
             self.customers,
         )
         self.assertEqual(self._phases(), by_module)
@@ -142,7 +142,7 @@ class TestBenchmarkSmoke(BenchmarkCommon):
     def test_naive_peer_writes_what_the_module_writes(self):
         """The naive peer computes every output, not only the phases, with
         the module's rules: its figures are the module's."""
-        env = self.env(context={"tracking_disable": True, "crm_lifecycle_engine": True})
+        env = self.env(context={"tracking_disable": True})
         env["res.partner"]._lifecycle_recompute_all()
         env["res.partner"]._retention_recompute_all()
         by_module = self._every_output()

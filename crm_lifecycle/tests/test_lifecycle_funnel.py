@@ -2,6 +2,8 @@ from datetime import datetime
 
 from odoo.tests import tagged
 
+from odoo.addons.crm_lifecycle.models.engine_path import engine_writes, events_held
+
 from .common import CrmLifecycleCommon
 
 
@@ -13,7 +15,7 @@ class TestLifecycleFunnel(CrmLifecycleCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        Partner = cls.env["res.partner"].with_context(crm_lifecycle_no_event=True)
+        Partner = cls.env["res.partner"]
         cls.env.flush_all()
         # Only our four customers in the funnel.
         cls.env.cr.execute(
@@ -22,9 +24,11 @@ class TestLifecycleFunnel(CrmLifecycleCommon):
         )
         cls.env.cr.execute("DELETE FROM crm_lifecycle_phase_history")
         cls.env.invalidate_all()
-        cls.funnel = Partner.create(
-            [{"name": f"Funnel {n}", "is_company": True} for n in "ABCD"]
-        )
+        # No recompute: the phases and their history are set below.
+        with events_held():
+            cls.funnel = Partner.create(
+                [{"name": f"Funnel {n}", "is_company": True} for n in "ABCD"]
+            )
         day = lambda d: datetime(2025, 1, 1 + d)  # noqa: E731
         paths = [
             [("selection", 0, None)],
@@ -48,9 +52,8 @@ class TestLifecycleFunnel(CrmLifecycleCommon):
                         "date_end": end is not None and day(end),
                     }
                 )
-            partner.with_context(crm_lifecycle_engine=True).write(
-                {"lifecycle_phase": path[-1][0]}
-            )
+            with engine_writes():
+                partner.write({"lifecycle_phase": path[-1][0]})
         cls.env.flush_all()
 
     def test_summary_counts_shares_and_conversion(self):
@@ -93,18 +96,19 @@ class TestLifecycleFunnel(CrmLifecycleCommon):
         self.assertGreater(rows["selection"].avg_days, 3.0)
 
     def test_average_time_to_first_purchase(self):
-        self.funnel[2].with_context(crm_lifecycle_engine=True).write(
-            {
-                "lifecycle_first_contact_date": "2025-01-01",
-                "lifecycle_first_purchase_date": "2025-01-11",
-            }
-        )
-        self.funnel[3].with_context(crm_lifecycle_engine=True).write(
-            {
-                "lifecycle_first_contact_date": "2025-01-01",
-                "lifecycle_first_purchase_date": "2025-01-21",
-            }
-        )
+        with engine_writes():
+            self.funnel[2].write(
+                {
+                    "lifecycle_first_contact_date": "2025-01-01",
+                    "lifecycle_first_purchase_date": "2025-01-11",
+                }
+            )
+            self.funnel[3].write(
+                {
+                    "lifecycle_first_contact_date": "2025-01-01",
+                    "lifecycle_first_purchase_date": "2025-01-21",
+                }
+            )
         self.env.flush_all()
         summary = self.env["crm.lifecycle.funnel.summary"].search([])
         self.assertEqual(set(summary.mapped("avg_days_to_first_purchase")), {15.0})

@@ -9,6 +9,8 @@ from odoo.addons.crm_lifecycle.models.crm_lifecycle_batch import BatchFailed
 from odoo.addons.crm_lifecycle.models.crm_lifecycle_refresh import MAX_ATTEMPTS
 from odoo.addons.crm_lifecycle.models.res_partner import PENDING_KEY
 
+from odoo.addons.crm_lifecycle.models.engine_path import events_held
+
 from .common import flush_events
 from .common_loyalty import LoyaltyCommon
 
@@ -89,11 +91,10 @@ class TestLifecycleRefresh(LoyaltyCommon):
         self.assertEqual(self.other.lifecycle_phase, "retention")
         self.assertEqual(self._queued(), {(self.other, "payment")})
 
-    def test_no_event_context_queues_nothing(self):
+    def test_held_events_queue_nothing(self):
         flush_events(self.env)
-        self.customer.with_context(
-            crm_lifecycle_no_event=True
-        )._lifecycle_mark_pending()
+        with events_held():
+            self.customer._lifecycle_mark_pending()
         self.env.cr.flush()
         self.assertFalse(self.Refresh.search([]))
         self.customer._lifecycle_mark_pending()

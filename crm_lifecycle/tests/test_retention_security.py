@@ -67,18 +67,20 @@ class TestRetentionSecurity(CrmLifecycleRetentionCommon):
                 {"company_id": self.env.company.id, "date": TODAY, "state": "ok"}
             )
 
-    def test_hand_written_scores_are_ignored(self):
+    def test_hand_written_scores_are_refused(self):
         partner = self.population[2].with_company(self.env.company)
         segment, churn = partner.rfm_segment, partner.churn_probability
         self.assertNotEqual(segment, "champions")
         self.assertGreater(churn, 0.0)
-        partner.with_user(self.manager).write(
-            {"rfm_segment": "champions", "churn_probability": 0.0, "comment": "VIP"}
-        )
+        with self.assertRaisesRegex(AccessError, "computed by Customer Lifecycle"):
+            partner.with_user(self.manager).write(
+                {"rfm_segment": "champions", "churn_probability": 0.0, "comment": "VIP"}
+            )
         partner.invalidate_recordset()
         self.assertEqual(
             (partner.rfm_segment, partner.churn_probability), (segment, churn)
         )
+        partner.with_user(self.manager).write({"comment": "VIP"})
         self.assertEqual(str(partner.comment), "<p>VIP</p>")
         # Demographics are ordinary data.
         partner.with_user(self.manager).write(
