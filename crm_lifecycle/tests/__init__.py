@@ -31,3 +31,4 @@ from . import test_retention_tour
 from . import test_retention_segments
 from . import test_partner_filter_indexes
 from . import test_i18n
+from . import test_multicompany_figures
