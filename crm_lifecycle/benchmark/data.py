@@ -1001,21 +1001,51 @@ def _survey_answers(env, tpl, customers):
         "crm_lifecycle_survey_response",
     ):
         _reset_sequence(cr, table)
-    # The latest scores on the customers, and on their contacts (commercial
-    # fields), as the module's responses set them.
+    # The latest scores on the customers, in the company of the response
+    # (company-dependent fields), as the module's responses set them.
+    figures = {
+        "nps_last_score": SQL("r.nps_score"),
+        "nps_category": SQL("r.nps_category"),
+        "csat_last_score": SQL("NULLIF(r.csat_score, 0)"),
+        "survey_last_date": SQL("to_jsonb(r.date)"),
+    }
     cr.execute(
-        """
-        UPDATE res_partner p
-           SET nps_last_score = r.nps_score, nps_category = r.nps_category,
-               csat_last_score = r.csat_score, survey_last_date = r.date
-          FROM (
-              SELECT DISTINCT ON (r.commercial_partner_id) r.*
-                FROM crm_lifecycle_survey_response r
-                JOIN bench_survey s ON s.partner_id = r.commercial_partner_id
-               ORDER BY r.commercial_partner_id, r.date DESC, r.id DESC
-          ) r
-         WHERE p.commercial_partner_id = r.commercial_partner_id
-        """
+        SQL(
+            """
+            UPDATE res_partner p
+               SET %(assignments)s
+              FROM (
+                  SELECT r.commercial_partner_id, %(aggregates)s
+                    FROM (
+                        SELECT DISTINCT ON (r.commercial_partner_id, r.company_id) r.*
+                          FROM crm_lifecycle_survey_response r
+                          JOIN bench_survey s
+                            ON s.partner_id = r.commercial_partner_id
+                         ORDER BY r.commercial_partner_id, r.company_id,
+                                  r.date DESC, r.id DESC
+                    ) r
+                   GROUP BY r.commercial_partner_id
+              ) r
+             WHERE p.id = r.commercial_partner_id
+            """,
+            assignments=SQL(", ").join(
+                SQL(
+                    "%(column)s = NULLIF(COALESCE(p.%(column)s, '{}'::jsonb)"
+                    " || COALESCE(r.%(column)s, '{}'::jsonb), '{}'::jsonb)",
+                    column=SQL.identifier(name),
+                )
+                for name in figures
+            ),
+            aggregates=SQL(", ").join(
+                SQL(
+                    "jsonb_object_agg(r.company_id::text, %(value)s)"
+                    " FILTER (WHERE %(value)s IS NOT NULL) AS %(column)s",
+                    column=SQL.identifier(name),
+                    value=value,
+                )
+                for name, value in figures.items()
+            ),
+        )
     )
     env.invalidate_all()
 

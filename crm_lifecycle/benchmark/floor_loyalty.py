@@ -11,8 +11,9 @@ The floor reproduces, for every active commercial partner:
   gave (the sum of its history lines) written as one history line;
 * the cards of the customers that get points and have none (created), the
   new card balances;
-* the partner's loyalty company, tier, tier dates, next tier and what is
-  missing to reach it, on points or amount tiers.
+* the partner's loyalty company, and in that company (company-dependent
+  fields) its tier, tier dates, next tier and what is missing to reach it,
+  on points or amount tiers.
 
 It assumes the state ``reset_loyalty_outputs`` leaves: no partner in a tier
 yet, so every partner gets the tier it qualifies for (the review dates and
@@ -130,6 +131,20 @@ def reset_loyalty_outputs(cr):
             OR loyalty_tier_since IS NOT NULL
             OR loyalty_tier_review_date IS NOT NULL
         """
+    )
+
+
+def company_value(column, value):
+    """SQL for the new jsonb of the company-dependent ``column`` of ``p``
+    with ``value`` set for the company ``r.company_id`` (removed where NULL,
+    the fields' fallback), as the ORM's flush writes it."""
+    return SQL(
+        """NULLIF((COALESCE(p.%(column)s, '{}'::jsonb) - r.company_id::text)
+               || CASE WHEN %(value)s IS NULL THEN '{}'::jsonb
+                       ELSE jsonb_build_object(r.company_id::text, %(value)s)
+                  END, '{}'::jsonb)""",
+        column=SQL.identifier(column),
+        value=value,
     )
 
 
@@ -371,15 +386,11 @@ def _update_tiers(cr, today):
             )
             UPDATE res_partner p
                SET loyalty_company_id = r.company_id,
-                   loyalty_tier_id = r.tier_id,
-                   loyalty_tier_since = CASE WHEN r.tier_id IS NOT NULL
-                                             THEN %(today)s::date END,
-                   loyalty_tier_review_date = CASE WHEN r.tier_id IS NOT NULL
-                       THEN (%(today)s::date + make_interval(
-                                 months => COALESCE(NULLIF(r.months, 0), 12)))::date
-                       END,
-                   loyalty_next_tier_id = r.next_id,
-                   loyalty_next_tier_missing = COALESCE(%(missing)s, 0),
+                   loyalty_tier_id = %(tier)s,
+                   loyalty_tier_since = %(since_date)s,
+                   loyalty_tier_review_date = %(review)s,
+                   loyalty_next_tier_id = %(next)s,
+                   loyalty_next_tier_missing = %(missing)s,
                    write_uid = 1, write_date = now() AT TIME ZONE 'UTC'
               FROM ranked r
              WHERE p.id = r.id
@@ -387,7 +398,28 @@ def _update_tiers(cr, today):
             since=since,
             amounts=amounts,
             rank=tier_rank,
-            today=today,
-            missing=round2(SQL("r.missing")),
+            tier=company_value("loyalty_tier_id", SQL("r.tier_id")),
+            since_date=company_value(
+                "loyalty_tier_since",
+                SQL(
+                    "CASE WHEN r.tier_id IS NOT NULL THEN %(today)s::date END",
+                    today=today,
+                ),
+            ),
+            review=company_value(
+                "loyalty_tier_review_date",
+                SQL(
+                    """CASE WHEN r.tier_id IS NOT NULL
+                       THEN (%(today)s::date + make_interval(
+                                 months => COALESCE(NULLIF(r.months, 0), 12)))::date
+                       END""",
+                    today=today,
+                ),
+            ),
+            next=company_value("loyalty_next_tier_id", SQL("r.next_id")),
+            missing=company_value(
+                "loyalty_next_tier_missing",
+                SQL("NULLIF(%s, 0)", round2(SQL("r.missing"))),
+            ),
         )
     )

@@ -603,7 +603,7 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
         if not (
             Tier.search_count([], limit=1)
             or self._get_program_companies()
-            or partners.loyalty_tier_id
+            or partners.loyalty_company_id
         ):
             # Loyalty not configured: nothing to rank, nothing to write.
             return
@@ -626,12 +626,46 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
         )
         today = fields.Date.context_today(self)
         ladders = self._tier_ladders(tiers)
-        figures, moves = {}, defaultdict(list)
+        previous = {partner.id: partner.loyalty_company_id.id for partner in partners}
+        # {company_id: {partner_id: (ladder, values, mail)}}: each partner is
+        # ranked in the company that ranks it; the figures of the company
+        # that ranked it before, if another, are emptied (an empty ladder)
+        # rather than left to go stale, its tier's pricelist given back.
+        jobs = defaultdict(dict)
         for partner in partners:
-            company = companies.browse(company_by_partner.get(partner.id))
-            vals = self._tier_vals(
-                partner, company, ladders[company.id], values[partner.id], today
+            company_id = company_by_partner.get(partner.id)
+            jobs[company_id][partner.id] = (
+                ladders[company_id],
+                values[partner.id],
+                True,
             )
+            old = previous[partner.id]
+            if old and old != company_id:
+                jobs[old][partner.id] = ([], {"points": 0.0, "amount": 0.0}, False)
+        self.env["res.partner"]._lifecycle_bulk_update(
+            {
+                pid: {"loyalty_company_id": company_id}
+                for pid, company_id in company_by_partner.items()
+                if previous.get(pid) != company_id
+            }
+        )
+        companies = self.env["res.company"].sudo().browse(list(jobs))
+        for company in companies:
+            self._update_company_tiers(
+                partners.with_company(company), company, jobs[company.id], today
+            )
+
+    @api.model
+    def _update_company_tiers(self, partners, company, jobs, today):
+        """Write the tier figures of ``company`` (company-dependent fields)
+        of the partners of ``jobs`` ({partner_id: (ladder, values, mail)},
+        see _update_tiers): the figures in bulk, the tier moves in one
+        write per move."""
+        Tier = self.env["crm.lifecycle.loyalty.tier"].sudo()
+        figures, moves, mailed = {}, defaultdict(list), set()
+        for partner in partners.browse(list(jobs)):
+            ladder, value, mail = jobs[partner.id]
+            vals = self._tier_vals(partner, company, ladder, value, today)
             changed = {
                 name: value
                 for name, value in vals.items()
@@ -652,16 +686,17 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
                     Tier.browse(move["loyalty_tier_id"]),
                 )
             )
-            moves[(company, tuple(sorted(move.items())))].append(partner.id)
-        # The figures nobody tracks set in bulk, the tier moves (tracked,
-        # maybe mailed) in one write per tier and company.
-        self.env["res.partner"]._lifecycle_bulk_update(figures)
-        for (company, move), ids in moves.items():
+            moves[tuple(sorted(move.items()))].append(partner.id)
+            if mail:
+                mailed.add(partner.id)
+        Partner = self.env["res.partner"]
+        Partner._lifecycle_bulk_update(figures, company=company)
+        for move, ids in moves.items():
             moved = partners.browse(ids)
             with engine_writes():
                 moved.write(dict(move))
             if company.lifecycle_loyalty_tier_mail:
-                for partner in moved:
+                for partner in moved.filtered(lambda p: p.id in mailed):
                     self._send_tier_mail(partner)
 
     @api.model
@@ -708,7 +743,6 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
             next_id, basis, threshold = ladder[new + 1]
             missing = max(threshold - value[basis], 0.0)
         return {
-            "loyalty_company_id": company.id,
             "loyalty_tier_id": ladder[new][0] if new >= 0 else False,
             "loyalty_tier_since": since,
             "loyalty_tier_review_date": review if new >= 0 else False,
@@ -759,7 +793,9 @@ class CrmLifecycleLoyaltyEngine(models.AbstractModel):
     def _send_tier_mail(self, partner):
         if not partner.email:
             return
-        template = self.env.ref(
+        # In the partner's environment: the tier figures it renders are those
+        # of the company that ranks the partner (company-dependent fields).
+        template = partner.env.ref(
             "crm_lifecycle.mail_template_loyalty_tier_changed", raise_if_not_found=False
         )
         if template:

@@ -112,13 +112,21 @@ class CrmLifecycleLoyaltyTier(models.Model):
     # ------------------------------------------------------------
 
     def _compute_member_count(self):
-        counts = dict(
-            self.env["res.partner"]._read_group(
-                [("loyalty_tier_id", "in", self.ids)],
-                ["loyalty_tier_id"],
-                ["__count"],
+        # A partner's tier is a company-dependent figure: each tier's members
+        # are counted in the tier's own company, which a user who reads the
+        # tier belongs to (record rule).
+        counts = {}
+        for company in self.company_id:
+            tiers = self.filtered(lambda t, c=company: t.company_id == c)
+            counts.update(
+                self.env["res.partner"]
+                .with_company(company)
+                ._read_group(
+                    [("loyalty_tier_id", "in", tiers.ids)],
+                    ["loyalty_tier_id"],
+                    ["__count"],
+                )
             )
-        )
         for tier in self:
             tier.member_count = counts.get(tier, 0)
 

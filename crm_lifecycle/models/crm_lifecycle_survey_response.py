@@ -1,4 +1,5 @@
 import logging
+from collections import defaultdict
 from datetime import datetime, time, timedelta
 
 import pytz
@@ -9,6 +10,13 @@ from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
+# The figures of the latest answer set on the customer, per company.
+SURVEY_FIGURES = [
+    "nps_last_score",
+    "nps_category",
+    "csat_last_score",
+    "survey_last_date",
+]
 NPS_CATEGORIES = [
     ("promoter", "Promoter"),
     ("passive", "Passive"),
@@ -28,7 +36,8 @@ def nps_category(score):
 
 class CrmLifecycleSurveyResponse(models.Model):
     """One completed satisfaction survey of a customer: the figures the
-    lifecycle keeps from it, readable by the customer's salesperson."""
+    lifecycle keeps from it, readable by the lifecycle users of its
+    company, as the latest scores on the customer are."""
 
     _name = "crm.lifecycle.survey.response"
     _description = "Customer Satisfaction Response"
@@ -127,20 +136,40 @@ class CrmLifecycleSurveyResponse(models.Model):
         )._crm_lifecycle_tag_promoters()
 
     def _crm_lifecycle_update_partners(self):
-        for partner in self.commercial_partner_id:
-            latest = self.filtered(
-                lambda r, p=partner: r.commercial_partner_id == p
-            ).sorted(lambda r: (r.date, r.id))[-1]
-            if partner.survey_last_date and partner.survey_last_date > latest.date:
-                continue
-            values = {"survey_last_date": latest.date}
-            if latest.nps_category:
-                values.update(
-                    nps_last_score=latest.nps_score, nps_category=latest.nps_category
-                )
-            if latest.csat_score:
-                values["csat_last_score"] = latest.csat_score
-            partner.sudo().write(values)
+        """The latest scores of each customer in the company of each
+        response (company-dependent figures): a company's answers never
+        show in another company, nor move its figures."""
+        Partner = self.env["res.partner"].sudo()
+        latest = {}
+        for response in self.sorted(lambda r: (r.date, r.id)):
+            latest[response.company_id, response.commercial_partner_id.id] = response
+        by_company = defaultdict(dict)
+        for (company, partner_id), response in latest.items():
+            by_company[company][partner_id] = response
+        for company, responses in by_company.items():
+            partners = Partner.browse(list(responses)).with_company(company)
+            partners.fetch(SURVEY_FIGURES)
+            values = {}
+            for partner in partners:
+                response = responses[partner.id]
+                if (
+                    partner.survey_last_date
+                    and partner.survey_last_date > response.date
+                ):
+                    continue
+                vals = {name: partner[name] for name in SURVEY_FIGURES}
+                vals["survey_last_date"] = response.date
+                if response.nps_category:
+                    vals.update(
+                        nps_last_score=response.nps_score,
+                        nps_category=response.nps_category,
+                    )
+                if response.csat_score:
+                    vals["csat_last_score"] = response.csat_score
+                values[partner.id] = vals
+            Partner._lifecycle_bulk_update(
+                values, company=company, fnames=SURVEY_FIGURES
+            )
 
     def _crm_lifecycle_schedule_followup(self):
         for response in self:

@@ -2,29 +2,39 @@ from odoo import api, fields, models
 
 from .res_partner import ALL_PASSES, PASS_LOYALTY
 
+USER_GROUP = "crm_lifecycle.group_crm_lifecycle_user"
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
+    # The company that ranks the customer is the engine's routing, not a
+    # figure: it tells which company's figures the engine keeps up to date
+    # (and empties when another company takes the customer over). Knowing
+    # it tells another company who ranks its customer: administrators only.
     loyalty_company_id = fields.Many2one(
         "res.company",
         string="Loyalty Company",
         readonly=True,
         copy=False,
+        groups="base.group_system",
         help="The company whose loyalty program and tiers rank this customer: "
         "its own company, else the company of its latest invoice.",
     )
+    # The card of the current company's lifecycle program, read in that
+    # company only: a user never gets the card, points or history of a
+    # company it cannot switch to, whichever company ranks the customer.
     loyalty_card_id = fields.Many2one(
         "loyalty.card",
         string="Loyalty Card",
         compute="_compute_loyalty_card",
-        compute_sudo=True,
+        groups=USER_GROUP,
     )
     loyalty_points = fields.Float(
         string="Loyalty Points",
         compute="_compute_loyalty_card",
-        compute_sudo=True,
         digits=(16, 2),
+        groups=USER_GROUP,
         help="Balance of the customer's card in the company's lifecycle "
         "loyalty program.",
     )
@@ -32,52 +42,88 @@ class ResPartner(models.Model):
         "loyalty.history",
         string="Loyalty History",
         compute="_compute_loyalty_card",
-        compute_sudo=True,
+        groups=USER_GROUP,
     )
+    # The tier figures are per company, as the payment and RFM figures are: a
+    # partner shared by two companies is a different customer of each, and
+    # each company ranks it on its own tiers. Company-dependent fields, set
+    # by the loyalty engine only. Not tracked: the chatter of a shared
+    # partner is read by every company's users. Not indexed, as the other
+    # company-dependent figures (see res_partner_payment.py).
     loyalty_tier_id = fields.Many2one(
         "crm.lifecycle.loyalty.tier",
         string="Loyalty Tier",
+        company_dependent=True,
+        index=False,
         readonly=True,
         copy=False,
-        index="btree_not_null",
-        tracking=True,
         ondelete="set null",
+        groups=USER_GROUP,
     )
-    loyalty_tier_color = fields.Integer(related="loyalty_tier_id.color")
-    loyalty_tier_since = fields.Date(string="In Tier Since", readonly=True, copy=False)
+    loyalty_tier_color = fields.Integer(
+        related="loyalty_tier_id.color", groups=USER_GROUP
+    )
+    loyalty_tier_since = fields.Date(
+        string="In Tier Since",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        copy=False,
+        groups=USER_GROUP,
+    )
     loyalty_tier_review_date = fields.Date(
         string="Next Tier Review",
+        company_dependent=True,
+        index=False,
         readonly=True,
         copy=False,
+        groups=USER_GROUP,
         help="From this day plus the grace period, a customer that no longer "
         "qualifies for its tier goes down.",
     )
     loyalty_next_tier_id = fields.Many2one(
         "crm.lifecycle.loyalty.tier",
         string="Next Tier",
+        company_dependent=True,
+        index=False,
         readonly=True,
         copy=False,
+        groups=USER_GROUP,
     )
     loyalty_next_tier_missing = fields.Float(
         string="Missing for Next Tier",
+        company_dependent=True,
+        index=False,
         readonly=True,
         copy=False,
         digits=(16, 2),
+        groups=USER_GROUP,
         help="Points to earn, or amount to pay, within 12 months to reach "
         "the next tier.",
     )
     loyalty_next_tier_basis = fields.Selection(
-        related="loyalty_next_tier_id.basis", string="Next Tier Basis"
+        related="loyalty_next_tier_id.basis",
+        string="Next Tier Basis",
+        groups=USER_GROUP,
     )
     loyalty_previous_pricelist_id = fields.Many2one(
         "product.pricelist",
         string="Pricelist before Tier",
+        company_dependent=True,
+        index=False,
         readonly=True,
         copy=False,
+        groups=USER_GROUP,
         help="Technical: the pricelist given back when the customer leaves "
         "the tiers with a pricelist.",
     )
-    loyalty_pricelist_applied = fields.Boolean(readonly=True, copy=False)
+    loyalty_pricelist_applied = fields.Boolean(
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        copy=False,
+        groups=USER_GROUP,
+    )
 
     @api.model
     def _lifecycle_engine_fields(self):
@@ -96,37 +142,32 @@ class ResPartner(models.Model):
     # Computes
     # ------------------------------------------------------------
 
-    @api.depends("loyalty_company_id", "company_id", "commercial_partner_id")
+    @api.depends("commercial_partner_id")
     @api.depends_context("company")
     def _compute_loyalty_card(self):
-        companies = self.mapped(
-            lambda p: p.commercial_partner_id.loyalty_company_id
-            or p.company_id
-            or self.env.company
-        )
-        programs = companies.lifecycle_loyalty_program_id
-        cards = self.env["loyalty.card"].search(
-            [
-                ("program_id", "in", programs.ids),
-                ("partner_id", "in", self.commercial_partner_id.ids),
-            ],
-            order="id",
-        )
-        card_by_key = {}
+        # self.env.company is checked against the user's companies (not in
+        # sudo mode, hence no compute_sudo): the card is read as superuser
+        # (a salesperson has no rights on loyalty programs) but only in it.
+        company = self.env.company
+        program = company.sudo().lifecycle_loyalty_program_id
+        Card = self.env["loyalty.card"].sudo()
+        cards = Card
+        if program:
+            cards = Card.search(
+                [
+                    ("program_id", "=", program.id),
+                    ("partner_id", "in", self.commercial_partner_id.ids),
+                ],
+                order="id",
+            )
+        card_by_partner = {}
         for card in cards:
-            card_by_key.setdefault((card.program_id.id, card.partner_id.id), card)
+            card_by_partner.setdefault(card.partner_id.id, card)
         for partner in self:
-            commercial = partner.commercial_partner_id
-            company = (
-                commercial.loyalty_company_id or partner.company_id or self.env.company
-            )
-            card = card_by_key.get(
-                (company.lifecycle_loyalty_program_id.id, commercial.id),
-                cards.browse(),
-            )
-            partner.loyalty_card_id = card
+            card = card_by_partner.get(partner.commercial_partner_id.id, Card)
+            partner.loyalty_card_id = card.id
             partner.loyalty_points = card.points
-            partner.loyalty_history_ids = card.history_ids
+            partner.loyalty_history_ids = card.history_ids.ids
 
     # ------------------------------------------------------------
     # Actions

@@ -1,37 +1,55 @@
-from odoo import api, fields, models
+from odoo import fields, models
 
 from .crm_lifecycle_survey_response import NPS_CATEGORIES
 
-SURVEY_SYNCED_FIELDS = [
-    "nps_last_score",
-    "nps_category",
-    "csat_last_score",
-    "survey_last_date",
-]
+USER_GROUP = "crm_lifecycle.group_crm_lifecycle_user"
 
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
+    # The latest scores are per company, as the payment and RFM figures are,
+    # and held on the customer (the commercial partner) only, as they are:
+    # each company surveys its own customers, and a partner shared by two
+    # companies answers each of them. Company-dependent fields, written from
+    # the responses only. Their audience is the responses' and the NPS
+    # report's (lifecycle users, salespeople included, of the company):
+    # portal users never read them, not even on their own partner.
     nps_last_score = fields.Integer(
         string="Last NPS Score",
+        company_dependent=True,
+        index=False,
         readonly=True,
         copy=False,
+        groups=USER_GROUP,
         help="The customer's latest answer (0-10) to the NPS question.",
     )
     nps_category = fields.Selection(
         NPS_CATEGORIES,
         string="NPS Category",
+        company_dependent=True,
+        index=False,
         readonly=True,
         copy=False,
-        index=True,
+        groups=USER_GROUP,
         help="Promoter: 9-10, passive: 7-8, detractor: 0-6.",
     )
     csat_last_score = fields.Float(
-        string="Last CSAT Score", readonly=True, copy=False, digits=(16, 1)
+        string="Last CSAT Score",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        copy=False,
+        digits=(16, 1),
+        groups=USER_GROUP,
     )
     survey_last_date = fields.Datetime(
-        string="Last Survey Answer", readonly=True, copy=False
+        string="Last Survey Answer",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        copy=False,
+        groups=USER_GROUP,
     )
     survey_opt_out = fields.Boolean(
         string="No Satisfaction Surveys",
@@ -42,8 +60,11 @@ class ResPartner(models.Model):
         "crm.lifecycle.survey.response",
         "commercial_partner_id",
         string="Satisfaction Answers",
+        groups=USER_GROUP,
     )
-    survey_response_count = fields.Integer(compute="_compute_survey_response_count")
+    survey_response_count = fields.Integer(
+        compute="_compute_survey_response_count", groups=USER_GROUP
+    )
 
     @api.model
     def _lifecycle_engine_fields(self):
@@ -68,14 +89,6 @@ class ResPartner(models.Model):
         )
         for partner in self:
             partner.survey_response_count = counts.get(partner.commercial_partner_id, 0)
-
-    # ------------------------------------------------------------
-    # Commercial fields: the scores live on the commercial partner
-    # ------------------------------------------------------------
-
-    @api.model
-    def _commercial_fields(self):
-        return super()._commercial_fields() + SURVEY_SYNCED_FIELDS
 
     # ------------------------------------------------------------
     # Actions

@@ -84,10 +84,16 @@ class TestLoyaltySecurity(LoyaltyCommon):
         self._pay(other_invoice)
         self.assertEqual(self._card().points, 300.0)
         self.assertEqual(self._card(program=other_program).points, 40.0)
-        # The latest invoice is the other company's: it ranks the customer.
+        # The latest invoice is the other company's: it ranks the customer,
+        # in that company only; the first company's tier is emptied.
         self.assertEqual(self.customer.loyalty_company_id, other)
-        self.assertEqual(self.customer.loyalty_tier_id, other_tier)
-        self.assertEqual(self.customer.loyalty_points, 40.0)
+        in_other = self.customer.with_company(other)
+        self.assertEqual(in_other.loyalty_tier_id, other_tier)
+        self.assertEqual(in_other.loyalty_points, 40.0)
+        self.assertFalse(self.customer.loyalty_tier_id)
+        # Each company reads its own card.
+        self.assertEqual(self.customer.loyalty_points, 300.0)
+        self.assertEqual(self.customer.loyalty_card_id, self._card())
 
         Tier = self.env["crm.lifecycle.loyalty.tier"].with_user(self.lifecycle_user)
         self.assertNotIn(other_tier, Tier.search([]))

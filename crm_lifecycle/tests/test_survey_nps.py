@@ -28,8 +28,8 @@ class TestSurveyNps(CrmLifecycleSurveyCommon):
         self.assertEqual(self.customer.nps_category, "passive")
         self.assertEqual(self.customer.csat_last_score, 4.0)
         self.assertEqual(str(self.customer.survey_last_date), "2024-03-05 10:00:00")
-        # The contact shows its company's figures.
-        self.assertEqual(contact.nps_category, "passive")
+        # Held on the customer only, as the other figures are.
+        self.assertFalse(contact.nps_category)
         response = self.customer.survey_response_ids
         self.assertEqual(len(response), 1)
         self.assertEqual(response.partner_id, contact)

@@ -23,41 +23,34 @@ class TestSurveySecurity(CrmLifecycleSurveyCommon):
         cls.other_customer = cls._new_customer("Someone Else's Client")
         cls.other_customer.user_id = cls.manager
 
-    def test_sales_user_sees_only_their_customers_scores_manager_all(self):
+    def test_sales_user_sees_every_customers_scores_as_on_the_partner(self):
+        """A salesperson restricted to its own documents reads the latest
+        scores of any customer on the partner form (it may take any
+        customer's call): the answers, the NPS analysis and the summary
+        show it the same customers, not only its own."""
         self._answer(self.customer, nps=10, csat=5)
         self._answer(self.other_customer, nps=2, csat=1, comment="Never again")
         self.env.flush_all()
-        Response = self.env["crm.lifecycle.survey.response"]
-        scope = [
-            ("commercial_partner_id", "in", (self.customer | self.other_customer).ids)
-        ]
-        own = Response.with_user(self.sales_user).search(scope)
-        self.assertEqual(own.commercial_partner_id, self.customer)
-        self.assertEqual(own.nps_score, 10)
+        customers = self.customer | self.other_customer
+        scope = [("commercial_partner_id", "in", customers.ids)]
         self.assertEqual(
-            Response.with_user(self.manager).search(scope).commercial_partner_id,
-            self.customer | self.other_customer,
+            customers.with_user(self.sales_user).mapped("nps_last_score"), [10, 2]
         )
-        report = self.env["crm.lifecycle.nps.report"]
-        self.assertEqual(
-            report.with_user(self.sales_user).search(scope).commercial_partner_id,
-            self.customer,
-        )
-        summary = Response.with_user(self.sales_user)._crm_lifecycle_nps_summary(
-            "2000-01-01", "2100-01-01", domain=scope
-        )
-        self.assertEqual((summary["nps"], summary["nps_count"]), (100.0, 1))
-        summary = Response.with_user(self.manager)._crm_lifecycle_nps_summary(
-            "2000-01-01", "2100-01-01", domain=scope
-        )
-        self.assertEqual((summary["nps"], summary["nps_count"]), (0.0, 2))
+        for user in (self.sales_user, self.manager):
+            for model in ("crm.lifecycle.survey.response", "crm.lifecycle.nps.report"):
+                self.assertEqual(
+                    self.env[model].with_user(user).search(scope).commercial_partner_id,
+                    customers,
+                    f"{model} as {user.login}",
+                )
+            summary = self.env[
+                "crm.lifecycle.survey.response"
+            ]._crm_lifecycle_nps_summary("2000-01-01", "2100-01-01", domain=scope)
+            self.assertEqual((summary["nps"], summary["nps_count"]), (0.0, 2))
         # The list of answers on the customer follows the same rules.
-        self.assertFalse(
-            self.other_customer.with_user(self.sales_user).survey_response_ids
-        )
-        self.assertEqual(
-            self.customer.with_user(self.sales_user).survey_response_count, 1
-        )
+        other = self.other_customer.with_user(self.sales_user)
+        self.assertEqual(other.survey_response_ids.nps_score, 2)
+        self.assertEqual(other.survey_response_count, 1)
 
     def test_nobody_forges_or_edits_an_answer(self):
         response = self._answer(self.customer, nps=3)
