@@ -1,7 +1,7 @@
 {
     "name": "Customer Lifecycle",
     "summary": "Customer lifecycle phases, funnel and analytics from sales data",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "website": "https://github.com/crm-lifecycle/crm_lifecycle",
     "author": "crm_lifecycle developers",
@@ -51,6 +51,7 @@
         "web.assets_tests": ["crm_lifecycle/static/tests/tours/*.js"],
     },
     "post_init_hook": "post_init_hook",
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": True,
 }

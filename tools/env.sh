@@ -118,9 +118,19 @@ psql_admin() {
     fi
 }
 
+# ADDONS_ROOT: where crm_lifecycle is taken from (tools/test installs the
+# previous release from a copy of it).
 odoo_bin() {
-    "$VENV/bin/python" "$ODOO_PATH/odoo-bin" \
-        --addons-path="$ODOO_PATH/addons,$ODOO_PATH/odoo/addons,$ROOT" \
+    odoo_script "$ODOO_PATH/odoo-bin" "$@"
+}
+
+# A Python script that runs Odoo in-process (tools/check_*.py), with the
+# options odoo-bin gets.
+odoo_script() {
+    local script="$1"
+    shift
+    "$VENV/bin/python" "$script" \
+        --addons-path="$ODOO_PATH/addons,$ODOO_PATH/odoo/addons,${ADDONS_ROOT:-$ROOT}" \
         --db_host="$PGHOST_ADDR" --db_port="$PGPORT" \
         --db_user="$DB_USER" --db_password="$DB_PASSWORD" \
         "$@"

@@ -105,12 +105,6 @@ class CrmLifecyclePaymentInstallment(models.Model):
         # indexes already: posting or paying an invoice (which moves its
         # residual) rewrote its index entries anyway. Only editing a
         # draft's amounts now rewrites an index entry it did not.
-        for old in (
-            "crm_lifecycle_account_move_customer_invoice_idx",
-            "crm_lifecycle_account_move_partner_type_idx",
-            "crm_lifecycle_account_move_partner_idx",
-        ):
-            self.env.cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(old)))
         self.env.cr.execute(
             """
             CREATE INDEX IF NOT EXISTS crm_lifecycle_account_move_commercial_idx

@@ -3,7 +3,6 @@ import logging
 from odoo import api, fields, models
 from odoo.tools import float_compare, float_round
 from odoo.tools.misc import formatLang
-from odoo.tools.sql import drop_index, make_index_name
 
 from .res_partner import ALL_PASSES, PASS_PAYMENT
 
@@ -162,19 +161,6 @@ class ResPartner(models.Model):
             "payment_grade_previous",
             "payment_trend",
         }
-
-    def init(self):
-        res = super().init()
-        # Odoo keeps an index that a field no longer asks for: a database
-        # installed before the figures above lost theirs drops them here.
-        for name, field in self._fields.items():
-            if (
-                field._module == "crm_lifecycle"
-                and field.company_dependent
-                and not field.index
-            ):
-                drop_index(self.env.cr, make_index_name(self._table, name), self._table)
-        return res
 
     # ------------------------------------------------------------
     # Computes

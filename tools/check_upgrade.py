@@ -1,0 +1,222 @@
+"""Upgrade check of tools/test: an upgrade from the previous release keeps
+every figure the module stored.
+
+Run through odoo_script (tools/env.sh): Odoo's options, then ``--`` and one
+of
+
+    demo-data                        the demo customers (Odoo's own demo data
+                                     would take minutes more)
+    seed-legacy                      indexes an earlier version left behind
+    snapshot OUT                     every stored figure, as JSON
+    compare BEFORE AFTER UPGRADE_LOG prints the check lines tools/test counts
+
+Figures: the module's stored columns on other modules' tables (res_partner,
+account_move, ...), every row of the module's own tables, the loyalty cards
+and their history, the module's settings. Write dates are left out: a
+rewrite with the same value is no change of figure.
+"""
+
+import json
+import os
+import re
+import sys
+
+sys.path.insert(0, os.environ["ODOO_PATH"])
+
+import odoo  # noqa: E402
+from odoo import SUPERUSER_ID, api  # noqa: E402
+from odoo.modules.registry import Registry  # noqa: E402
+from odoo.tools import SQL  # noqa: E402
+
+MODULE = "crm_lifecycle"
+SKIPPED_COLUMNS = {"write_date", "write_uid"}
+LOG_ERROR = re.compile(r"^\S+ \S+ \d+ (ERROR|CRITICAL) ")
+# What 18.0.1.0.0 and earlier dropped in init(), now migrations/18.0.1.1.0.
+LEGACY_INDEXES = {
+    "crm_lifecycle_account_move_partner_idx": SQL(
+        "CREATE INDEX crm_lifecycle_account_move_partner_idx"
+        " ON account_move (partner_id)"
+    ),
+    "res_partner__payment_on_time_ratio_index": SQL(
+        "CREATE INDEX res_partner__payment_on_time_ratio_index"
+        " ON res_partner (payment_on_time_ratio)"
+        " WHERE payment_on_time_ratio IS NOT NULL"
+    ),
+}
+
+
+def check(name, problem=None):
+    if problem:
+        print(f"crm_lifecycle check: FAIL {name}: {problem}")
+    else:
+        print(f"crm_lifecycle check: PASS {name}")
+
+
+def columns_of(cr, table):
+    cr.execute(
+        SQL(
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND table_name = %s",
+            table,
+        )
+    )
+    return {name for (name,) in cr.fetchall()} - SKIPPED_COLUMNS
+
+
+def figure_tables(cr):
+    """{table: [columns]}: what the snapshot reads."""
+    tables = {}
+    cr.execute(
+        SQL(
+            """
+            SELECT m.model, f.name
+              FROM ir_model_fields f
+              JOIN ir_model m ON m.id = f.model_id
+              JOIN ir_model_data d ON d.model = 'ir.model.fields'
+                                  AND d.res_id = f.id AND d.module = %s
+             WHERE f.store AND f.ttype NOT IN ('one2many', 'many2many')
+               AND NOT m.transient
+            """,
+            MODULE,
+        )
+    )
+    module_fields = cr.fetchall()
+    # Tables only: the reports' views compute from the tables, with now().
+    cr.execute(
+        SQL("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+    )
+    real = {name for (name,) in cr.fetchall()}
+    for model, field in module_fields:
+        table = model.replace(".", "_")
+        if table in real and field in columns_of(cr, table):
+            tables.setdefault(table, set()).add(field)
+    # Its models' tables: not wizards' or relations'.
+    cr.execute(
+        SQL(
+            """
+            SELECT t.tablename
+              FROM pg_tables t
+              JOIN ir_model m ON replace(m.model, '.', '_') = t.tablename
+             WHERE t.schemaname = current_schema() AND t.tablename LIKE %s
+               AND NOT m.transient
+            """,
+            MODULE + r"\_%",
+        )
+    )
+    own = [name for (name,) in cr.fetchall()]
+    for table in [*own, "loyalty_card", "loyalty_history"]:
+        tables[table] = columns_of(cr, table)
+    return {table: sorted(columns | {"id"}) for table, columns in tables.items()}
+
+
+def snapshot(cr):
+    figures = {}
+    for table, columns in figure_tables(cr).items():
+        cr.execute(
+            SQL(
+                "SELECT %s FROM %s ORDER BY id",
+                SQL(", ").join(SQL.identifier(column) for column in columns),
+                SQL.identifier(table),
+            )
+        )
+        key = columns.index("id")
+        figures[table] = {
+            str(row[key]): dict(zip(columns, row, strict=True)) for row in cr.fetchall()
+        }
+    cr.execute(
+        SQL(
+            "SELECT key, value FROM ir_config_parameter WHERE key LIKE %s",
+            MODULE.replace("_", r"\_") + ".%",
+        )
+    )
+    figures["ir_config_parameter"] = dict(cr.fetchall())
+    return figures
+
+
+def compare(before, after):
+    """The differences, at most a few per table."""
+    problems = []
+    for table, rows in before.items():
+        if table not in after:
+            problems.append(f"{table}: gone")
+            continue
+        diffs = []
+        for key, row in rows.items():
+            new = after[table].get(key)
+            if new is None:
+                diffs.append(f"{key} gone")
+                continue
+            if not isinstance(row, dict):
+                if row != new:
+                    diffs.append(f"{key}: {row!r} -> {new!r}")
+                continue
+            diffs += [
+                f"{key}.{column}: {value!r} -> {new.get(column, '<no column>')!r}"
+                for column, value in row.items()
+                if new.get(column, "<no column>") != value
+            ]
+        diffs += [f"{key} added" for key in after[table].keys() - rows.keys()]
+        if diffs:
+            problems.append(f"{table}: {len(diffs)} change(s), " + "; ".join(diffs[:3]))
+    return problems
+
+
+def count_figures(figures):
+    partner = figures.get("res_partner", {})
+    return sum(
+        1
+        for row in partner.values()
+        if row.get("lifecycle_phase") and row.get("payment_grade")
+    )
+
+
+def main(args):
+    command = args[0]
+    if command == "compare":
+        with open(args[1], encoding="utf-8") as file:
+            before = json.load(file)
+        with open(args[2], encoding="utf-8") as file:
+            after = json.load(file)
+        if not count_figures(before):
+            check("upgrade keeps every figure", "no customer with figures before")
+        else:
+            problems = compare(before, after)
+            check("upgrade keeps every figure", " | ".join(problems))
+        with open(args[3], encoding="utf-8", errors="replace") as log:
+            errors = [line.strip() for line in log if LOG_ERROR.search(line)]
+        check(
+            "upgrade logs no error",
+            errors and f"{len(errors)} ERROR line(s), first: {errors[0][:300]}",
+        )
+        return 0
+    if command == "demo-data":
+        registry = Registry(odoo.tools.config["db_name"])
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["crm.lifecycle.demo"]._create_demo_data()
+        return 0
+    with odoo.sql_db.db_connect(odoo.tools.config["db_name"]).cursor() as cr:
+        if command == "seed-legacy":
+            for statement in LEGACY_INDEXES.values():
+                cr.execute(statement)
+        elif command == "snapshot":
+            with open(args[1], "w", encoding="utf-8") as file:
+                json.dump(snapshot(cr), file, default=str, sort_keys=True)
+        elif command == "legacy-gone":
+            cr.execute(
+                SQL(
+                    "SELECT indexname FROM pg_indexes WHERE indexname IN %s",
+                    tuple(LEGACY_INDEXES),
+                )
+            )
+            left = [name for (name,) in cr.fetchall()]
+            check("upgrade drops the legacy indexes", left and ", ".join(left))
+        else:
+            raise SystemExit(f"unknown command {command}")
+    return 0
+
+
+if __name__ == "__main__":
+    split = sys.argv.index("--")
+    odoo.tools.config.parse_config(sys.argv[1:split])
+    sys.exit(main(sys.argv[split + 1 :]))
