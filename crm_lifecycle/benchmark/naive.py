@@ -106,7 +106,12 @@ def payment(env, partner, invoices, today, thresholds):
             for partial in line.matched_credit_ids:
                 if window is None:
                     break
-                day = partial.max_date
+                counterpart = _settled_by(env, partial)
+                if counterpart.move_id.move_type == "out_refund":
+                    # Lowers what was owed: neither paid, nor on time or late.
+                    paid -= partial.amount
+                    continue
+                day = counterpart.date
                 last = max(last, day)
                 if day <= due:
                     window["on_time"] += partial.amount
@@ -143,6 +148,21 @@ def payment(env, partner, invoices, today, thresholds):
             "has_data": bool(settled),
         }
     partner.write(env["res.partner"]._payment_values(figures, thresholds))
+
+
+def _settled_by(env, partial):
+    """The line that settled the invoice in ``partial``: its counterpart,
+    or for an exchange difference the counterpart of the reconciliation
+    it adjusts."""
+    counterpart = partial.credit_move_id
+    move = counterpart.move_id
+    if move.journal_id == move.company_id.currency_exchange_journal_id:
+        origin = env["account.partial.reconcile"].search(
+            [("exchange_move_id", "=", move.id)], limit=1
+        )
+        if origin:
+            return origin.credit_move_id
+    return counterpart
 
 
 def loyalty(env, partner, company, today):

@@ -43,12 +43,14 @@ class CrmLifecyclePaymentInstallment(models.Model):
             "amount_currency",
             "amount_residual",
             "date_maturity",
+            "date",
+            "display_type",
         ],
         "account.partial.reconcile": [
             "debit_move_id",
             "credit_move_id",
             "amount",
-            "max_date",
+            "debit_amount_currency",
             "exchange_move_id",
         ],
         "account.account": ["account_type"],
@@ -68,6 +70,8 @@ class CrmLifecyclePaymentInstallment(models.Model):
         currency_field="invoice_currency_id",
         readonly=True,
         aggregator=None,
+        help="The installment less the credit notes reconciled with it, in "
+        "the invoice currency.",
     )
     invoice_date = fields.Date(readonly=True)
     date_due = fields.Date(string="Due Date", readonly=True)
@@ -82,9 +86,21 @@ class CrmLifecyclePaymentInstallment(models.Model):
         help="Paid: payment date minus due date. Open: today minus due date.",
     )
     status = fields.Selection(INSTALLMENT_STATUSES, readonly=True)
-    amount = fields.Monetary(readonly=True)
+    amount = fields.Monetary(
+        readonly=True,
+        help="The installment less the credit notes reconciled with it: what "
+        "the customer owed.",
+    )
+    amount_credited = fields.Monetary(
+        string="Credited",
+        readonly=True,
+        help="The part of the installment cancelled by credit notes: not money "
+        "received, it lowers the amount owed.",
+    )
     amount_residual = fields.Monetary(string="Amount Due", readonly=True)
-    amount_paid = fields.Monetary(readonly=True)
+    amount_paid = fields.Monetary(
+        readonly=True, help="The money received for the installment."
+    )
     amount_paid_on_time = fields.Monetary(
         readonly=True, help="The part of the amount paid by the due date."
     )
@@ -159,8 +175,11 @@ class CrmLifecyclePaymentInstallment(models.Model):
     def _base_query(self, partner_ids=None):
         """The installments and what their reconciliations say, without
         anything that depends on today, of all customers or of those of
-        ``partner_ids``. ``amount_days_late`` and ``amount_days_to_pay``
-        are amount x days sums, for averages weighted by amount."""
+        ``partner_ids``. ``amount`` is what the customer owed, the
+        installment less its credit notes; ``amount_paid`` and the rest
+        count money received only. ``amount_days_late`` and
+        ``amount_days_to_pay`` are amount x days sums, for averages
+        weighted by amount."""
         # The installments: the due-date lines of the invoices, with the
         # columns read below, all in their covering index (init). A batch's
         # are looked up move by move (LATERAL, kept from being flattened
@@ -189,6 +208,8 @@ class CrmLifecyclePaymentInstallment(models.Model):
                 """,
                 installments,
             )
+        # An installment cancelled in full by credit notes is a reversal:
+        # out of the figures as a reversed invoice is.
         return SQL(
             """
             SELECT l.id,
@@ -197,12 +218,15 @@ class CrmLifecyclePaymentInstallment(models.Model):
                    l.company_id,
                    l.company_currency_id AS currency_id,
                    l.currency_id AS invoice_currency_id,
-                   l.amount_currency,
+                   l.amount_currency - COALESCE(p.credited_currency, 0)
+                       AS amount_currency,
                    m.invoice_date,
                    COALESCE(l.date_maturity, m.invoice_date) AS date_due,
-                   l.balance AS amount,
+                   l.balance - COALESCE(p.credited, 0) AS amount,
+                   COALESCE(p.credited, 0) AS amount_credited,
                    l.amount_residual,
-                   l.balance - l.amount_residual AS amount_paid,
+                   l.balance - l.amount_residual - COALESCE(p.credited, 0)
+                       AS amount_paid,
                    COALESCE(p.paid_on_time, 0) AS amount_paid_on_time,
                    COALESCE(p.amount_days_late, 0) AS amount_days_late,
                    COALESCE(p.amount_days_to_pay, 0) AS amount_days_to_pay,
@@ -213,22 +237,27 @@ class CrmLifecyclePaymentInstallment(models.Model):
               FROM %(lines)s
               JOIN account_account a ON a.id = l.account_id
               LEFT JOIN LATERAL (
-                    SELECT SUM(r.amount) FILTER (
-                               WHERE r.paid_on
+                    SELECT SUM(r.amount) FILTER (WHERE r.is_credit) AS credited,
+                           SUM(r.amount_currency) FILTER (WHERE r.is_credit)
+                               AS credited_currency,
+                           SUM(r.amount) FILTER (
+                               WHERE NOT r.is_credit AND r.paid_on
                                    <= COALESCE(l.date_maturity, m.invoice_date)
                            ) AS paid_on_time,
                            SUM(r.amount * GREATEST(
                                r.paid_on - COALESCE(l.date_maturity, m.invoice_date), 0
-                           )) AS amount_days_late,
+                           )) FILTER (WHERE NOT r.is_credit) AS amount_days_late,
                            SUM(r.amount * GREATEST(r.paid_on - m.invoice_date, 0))
-                               AS amount_days_to_pay,
-                           MAX(r.paid_on) AS last_payment
+                               FILTER (WHERE NOT r.is_credit) AS amount_days_to_pay,
+                           MAX(r.paid_on) FILTER (WHERE NOT r.is_credit)
+                               AS last_payment
                       FROM (%(partials)s) r
               ) p ON TRUE
              WHERE a.account_type = 'asset_receivable'
                AND m.move_type = 'out_invoice'
                AND m.state = 'posted'
                AND m.payment_state <> 'reversed'
+               AND l.balance > COALESCE(p.credited, 0)
                AND %(partners)s
             """,
             lines=lines,
@@ -240,31 +269,61 @@ class CrmLifecyclePaymentInstallment(models.Model):
 
     @api.model
     def _partials_query(self):
-        """The reconciliations of the installment ``l``, each with the day it
-        was paid. An exchange difference (an invoice in another currency paid
-        at another rate) is dated by the accounting of its journal, often the
-        end of the month: it takes the date of the payment it adjusts.
+        """The reconciliations of the installment ``l``: each with its
+        amount, whether a credit note made it (``is_credit``: it lowers what
+        the customer owed, it is no money received) and the day the money
+        was paid, the date of the counterpart line: the payment's own date
+        even for an advance, reconciled only once the invoice came.
 
-        Finding the exchange move of a reconciliation means reading its
-        credit line, a random read per payment (a fifth of a batch's reads
-        at 100,000 customers). A database without any exchange difference
-        (one currency) skips it: the EXISTS, which depends on nothing
-        outside it, is evaluated once per query."""
+        An exchange difference (an invoice in another currency settled at
+        another rate) adjusts the reconciliation it comes from: it is a
+        credit note's or a payment's as that one is, and takes its date
+        rather than the exchange journal's (often the end of the month).
+        Finding it means looking up the reconciliations whose exchange move
+        holds the counterpart line; a database without any exchange
+        difference (one currency) skips that: the EXISTS, which depends on
+        nothing outside it, is evaluated once per query.
+
+        Each reconciliation costs a read of its counterpart line (its date,
+        its move) by primary key; the move's type is read only for a
+        counterpart that is an invoice's or credit note's due-date line,
+        never for a payment's."""
         return SQL(
             """
-            SELECT r.amount, COALESCE(x.origin_date, r.max_date) AS paid_on
+            SELECT r.amount,
+                   r.debit_amount_currency AS amount_currency,
+                   COALESCE(x.is_credit, %(is_credit)s) AS is_credit,
+                   COALESCE(x.paid_on, c.date) AS paid_on
               FROM account_partial_reconcile r
+              JOIN account_move_line c ON c.id = r.credit_move_id
               LEFT JOIN LATERAL (
-                    SELECT MAX(o.max_date) AS origin_date
-                      FROM account_move_line c
-                      JOIN account_partial_reconcile o
-                        ON o.exchange_move_id = c.move_id
-                     WHERE c.id = r.credit_move_id
+                    SELECT bool_or(%(origin_is_credit)s) AS is_credit,
+                           MAX(oc.date) AS paid_on
+                      FROM account_partial_reconcile o
+                      JOIN account_move_line oc ON oc.id = o.credit_move_id
+                     WHERE o.exchange_move_id = c.move_id
                        AND EXISTS (SELECT FROM account_partial_reconcile e
                                     WHERE e.exchange_move_id IS NOT NULL)
               ) x ON TRUE
              WHERE r.debit_move_id = l.id
-            """
+            """,
+            is_credit=self._is_credit_note_sql(SQL("c")),
+            origin_is_credit=self._is_credit_note_sql(SQL("oc")),
+        )
+
+    @api.model
+    def _is_credit_note_sql(self, line):
+        """Whether the move line ``line`` (an alias) is a customer credit
+        note's. A credit note's receivable line is its due-date line (display
+        type 'payment_term', as Odoo sets on invoice-type moves only): the
+        CASE reads the move only then, a payment's line never needs it."""
+        return SQL(
+            """CASE WHEN %(line)s.display_type = 'payment_term'
+                    THEN EXISTS (SELECT FROM account_move cm
+                                  WHERE cm.id = %(line)s.move_id
+                                    AND cm.move_type = 'out_refund')
+                    ELSE FALSE END""",
+            line=line,
         )
 
     @api.model

@@ -50,6 +50,7 @@ class ReportCrmLifecyclePaymentHistory(models.AbstractModel):
     def _totals(self, installments):
         return {
             "amount": sum(installments.mapped("amount")),
+            "amount_credited": sum(installments.mapped("amount_credited")),
             "amount_paid": sum(installments.mapped("amount_paid")),
             "amount_paid_on_time": sum(installments.mapped("amount_paid_on_time")),
             "amount_residual": sum(installments.mapped("amount_residual")),

@@ -135,6 +135,59 @@ class PaymentHistoryCommon(AccountTestInvoicingCommon):
             ._create_payments()
         )
 
+    def _credit_note(self, invoice, amount, date, currency=None):
+        """Post a credit note of ``amount`` (invoice currency) on ``date``,
+        not a reversal of ``invoice``, and reconcile it with the invoice, as
+        an accountant adds an outstanding credit on it."""
+        refund = (
+            self.env["account.move"]
+            .with_company(invoice.company_id)
+            .create(
+                {
+                    "move_type": "out_refund",
+                    "partner_id": invoice.partner_id.id,
+                    "invoice_date": date,
+                    "date": date,
+                    "currency_id": (currency or invoice.currency_id).id,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Payhist discount granted",
+                                "quantity": 1.0,
+                                "price_unit": amount,
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+        refund.action_post()
+        self._reconcile(invoice, refund)
+        return refund
+
+    def _advance(self, amount, date, partner=None):
+        """Post a customer payment of ``amount`` on ``date``, reconciled with
+        no invoice yet."""
+        payment = self.env["account.payment"].create(
+            {
+                "amount": amount,
+                "date": date,
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": (partner or self.customer).id,
+                "journal_id": self.company_data["default_journal_bank"].id,
+            }
+        )
+        payment.action_post()
+        return payment.move_id
+
+    def _reconcile(self, invoice, move):
+        """Reconcile the receivable lines of ``invoice`` and of ``move``."""
+        (invoice.line_ids + move.line_ids).filtered(
+            lambda line: line.account_type == "asset_receivable" and not line.reconciled
+        ).reconcile()
+
     def _apply_events(self):
         """Run the precommit callbacks, as a commit would, and the queued
         job they trigger; then forget the cache so that figures are read

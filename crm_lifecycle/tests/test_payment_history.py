@@ -4,7 +4,10 @@ from unittest.mock import patch
 from odoo.exceptions import ValidationError
 from odoo.tests import freeze_time, tagged
 
-from .common_payment import PaymentHistoryCommon
+from odoo.addons.crm_lifecycle.benchmark import floor_outputs, naive
+from odoo.addons.crm_lifecycle.models.engine_path import engine_writes
+
+from .common_payment import PAYMENT_FIELDS, PaymentHistoryCommon
 
 
 @tagged("post_install", "-at_install")
@@ -372,3 +375,268 @@ class TestPaymentHistory(PaymentHistoryCommon):
             & (self.customer | self.other_customer),
             self.customer,
         )
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2024-06-30")
+class TestPaymentHistoryCreditNotes(PaymentHistoryCommon):
+    """A credit note reconciled with an invoice lowers what the customer
+    owed: it is no money received, never paid on time or late, never the
+    day the installment was paid. Today 2024-06-30."""
+
+    def test_credit_note_after_due_date_leaves_an_on_time_payer_on_time(self):
+        # Due 2024-05-31; 800 paid five days before; 200 credited on
+        # 2024-06-10, after the due date.
+        invoice = self._invoice(1000.0, "2024-05-01")
+        self._pay(invoice, 800.0, "2024-05-26")
+        self._credit_note(invoice, 200.0, "2024-06-10")
+        self._apply_events()
+
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertRecordValues(
+            self._installments(invoice),
+            [
+                {
+                    "amount": 800.0,
+                    "amount_credited": 200.0,
+                    "amount_paid": 800.0,
+                    "amount_paid_on_time": 800.0,
+                    "amount_residual": 0.0,
+                    "date_paid": date(2024, 5, 26),
+                    "days_late": 0,
+                    "status": "paid_on_time",
+                }
+            ],
+        )
+        self.assertEqual(
+            self._figures(),
+            {
+                "payment_grade": "A",
+                "payment_grade_previous": False,
+                "payment_trend": False,
+                "payment_on_time_ratio": 100.0,
+                "payment_avg_days_late": 0.0,
+                "payment_max_days_late": 0,
+                "payment_avg_days_to_pay": 25.0,
+                "payment_overdue_amount": 0.0,
+                "payment_overdue_count": 0,
+            },
+        )
+
+    def test_credit_note_before_due_date_is_not_paid_on_time(self):
+        # 200 credited before the due date, the 800 left paid ten days late:
+        # nothing was paid on time.
+        invoice = self._invoice(1000.0, "2024-05-01")
+        self._credit_note(invoice, 200.0, "2024-05-20")
+        self._pay(invoice, 800.0, "2024-06-10")
+        self._apply_events()
+
+        self.assertRecordValues(
+            self._installments(invoice),
+            [
+                {
+                    "amount": 800.0,
+                    "amount_credited": 200.0,
+                    "amount_paid": 800.0,
+                    "amount_paid_on_time": 0.0,
+                    "date_paid": date(2024, 6, 10),
+                    "days_late": 10,
+                    "status": "paid_late",
+                }
+            ],
+        )
+        figures = self._figures()
+        self.assertEqual(figures["payment_on_time_ratio"], 0.0)
+        self.assertEqual(figures["payment_avg_days_late"], 10.0)
+        self.assertEqual(figures["payment_max_days_late"], 10)
+        self.assertEqual(figures["payment_avg_days_to_pay"], 40.0)
+        self.assertEqual(figures["payment_grade"], "E")
+
+    def test_partial_credit_note_lowers_overdue_amount_and_ratio_base(self):
+        invoice = self._invoice(1000.0, "2024-05-01")
+        self._pay(invoice, 500.0, "2024-05-20")
+        self._credit_note(invoice, 200.0, "2024-06-05")
+        self._apply_events()
+
+        # 500 of the 800 owed paid on time, 300 overdue for 30 days.
+        self.assertRecordValues(
+            self._installments(invoice),
+            [
+                {
+                    "amount": 800.0,
+                    "amount_credited": 200.0,
+                    "amount_paid": 500.0,
+                    "amount_residual": 300.0,
+                    "amount_overdue": 300.0,
+                    "date_paid": False,
+                    "days_late": 30,
+                    "status": "overdue",
+                }
+            ],
+        )
+        figures = self._figures()
+        self.assertEqual(figures["payment_on_time_ratio"], 62.5)
+        self.assertEqual(figures["payment_overdue_amount"], 300.0)
+        self.assertEqual(figures["payment_avg_days_to_pay"], 19.0)
+
+        # Then the rest, paid 15 days late.
+        self._pay(invoice, 300.0, "2024-06-15")
+        self._apply_events()
+        self.assertRecordValues(
+            self._installments(invoice),
+            [
+                {
+                    "amount_paid": 800.0,
+                    "amount_paid_on_time": 500.0,
+                    "date_paid": date(2024, 6, 15),
+                    "days_late": 15,
+                    "status": "paid_late",
+                }
+            ],
+        )
+        figures = self._figures()
+        self.assertEqual(figures["payment_on_time_ratio"], 62.5)
+        # 300 paid 15 days late over the 800 owed.
+        self.assertEqual(figures["payment_avg_days_late"], 5.6)
+        self.assertEqual(figures["payment_max_days_late"], 15)
+        # (500 x 19 days + 300 x 45 days) / 800
+        self.assertEqual(figures["payment_avg_days_to_pay"], 28.8)
+        self.assertEqual(figures["payment_overdue_amount"], 0.0)
+        self.assertEqual(figures["payment_grade"], "D")
+
+    def test_advance_payment_is_paid_on_the_day_the_money_came(self):
+        advance = self._advance(1000.0, "2024-04-20")
+        invoice = self._invoice(1000.0, "2024-05-01")
+        self._reconcile(invoice, advance)
+        self._apply_events()
+
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertRecordValues(
+            self._installments(invoice),
+            [
+                {
+                    "amount": 1000.0,
+                    "amount_credited": 0.0,
+                    "amount_paid": 1000.0,
+                    "amount_paid_on_time": 1000.0,
+                    "date_paid": date(2024, 4, 20),
+                    "days_late": 0,
+                    "status": "paid_on_time",
+                }
+            ],
+        )
+        figures = self._figures()
+        self.assertEqual(figures["payment_on_time_ratio"], 100.0)
+        self.assertEqual(figures["payment_avg_days_to_pay"], 0.0)
+        self.assertEqual(figures["payment_grade"], "A")
+
+    def test_credit_note_with_exchange_difference_is_not_money(self):
+        currency = self.setup_other_currency(
+            "EUR", rates=[("2024-01-01", 2.0), ("2024-05-15", 2.5)]
+        )
+        # 1000 EUR = 500 in company currency at the invoice's rate.
+        invoice = self._invoice(1000.0, "2024-05-01", currency=currency)
+        # 800 EUR paid on time (320 at the day's rate, 80 of exchange
+        # difference), 200 EUR credited after the due date (80, and 20 of
+        # exchange difference).
+        self._pay(invoice, 800.0, "2024-05-20")
+        self._credit_note(invoice, 200.0, "2024-06-10")
+        self._apply_events()
+
+        partials = invoice.line_ids.matched_credit_ids
+        self.assertEqual(len(partials.filtered("exchange_move_id")), 2)
+        self.assertRecordValues(
+            self._installments(invoice),
+            [
+                {
+                    "amount_currency": 800.0,
+                    "amount": 400.0,
+                    "amount_credited": 100.0,
+                    "amount_paid": 400.0,
+                    "amount_paid_on_time": 400.0,
+                    "amount_residual": 0.0,
+                    "date_paid": date(2024, 5, 20),
+                    "status": "paid_on_time",
+                }
+            ],
+        )
+        figures = self._figures()
+        self.assertEqual(figures["payment_on_time_ratio"], 100.0)
+        self.assertEqual(figures["payment_grade"], "A")
+
+    def test_installment_cancelled_by_credit_note_is_out_like_a_reversal(self):
+        # Half of the invoice paid on time, the other half (due 2024-05-31)
+        # credited in full: only the first installment is left.
+        invoice = self._invoice(1000.0, "2024-04-01", term=self.term_half)
+        self._pay(invoice, 500.0, "2024-04-20")
+        self._credit_note(invoice, 500.0, "2024-06-10")
+        self._apply_events()
+
+        self.assertRecordValues(
+            self._installments(invoice),
+            [{"date_due": date(2024, 5, 1), "amount": 500.0, "status": "paid_on_time"}],
+        )
+        figures = self._figures()
+        self.assertEqual(figures["payment_on_time_ratio"], 100.0)
+        self.assertEqual(figures["payment_grade"], "A")
+
+    def test_floor_and_naive_peer_agree_on_credit_notes_and_advances(self):
+        """The benchmark's SQL floor and naive peer count credit notes,
+        exchange differences and advances as the module does."""
+        currency = self.setup_other_currency(
+            "EUR", rates=[("2024-01-01", 2.0), ("2024-05-15", 2.5)]
+        )
+        Partner = self.env["res.partner"]
+        customers = self.customer | self.other_customer
+        customers |= Partner.create([{"name": f"Payhist Agree {n}"} for n in (3, 4)])
+        after_due = self._invoice(1000.0, "2024-05-01", partner=customers[0])
+        self._pay(after_due, 800.0, "2024-05-26")
+        self._credit_note(after_due, 200.0, "2024-06-10")
+        partial = self._invoice(1000.0, "2024-05-01", partner=customers[0])
+        self._pay(partial, 500.0, "2024-05-20")
+        self._credit_note(partial, 200.0, "2024-06-05")
+        before_due = self._invoice(1000.0, "2024-05-01", partner=customers[1])
+        self._credit_note(before_due, 200.0, "2024-05-20")
+        self._pay(before_due, 800.0, "2024-06-10")
+        advance = self._advance(700.0, "2024-04-20", partner=customers[2])
+        self._reconcile(
+            self._invoice(700.0, "2024-05-01", partner=customers[2]), advance
+        )
+        foreign = self._invoice(
+            1000.0, "2024-05-01", partner=customers[3], currency=currency
+        )
+        self._pay(foreign, 800.0, "2024-06-03")
+        self._credit_note(foreign, 200.0, "2024-05-20")
+        self._apply_events()
+        by_module = {partner: self._figures(partner) for partner in customers}
+        self.assertEqual(
+            [figures["payment_grade"] for figures in by_module.values()],
+            ["C", "E", "A", "E"],
+        )
+
+        today = date(2024, 6, 30)
+        self.env.flush_all()
+        floor_outputs.reset_payment_outputs(self.env.cr)
+        floor_outputs.floor_payment(self.env.cr, today=today)
+        self.env.invalidate_all()
+        self.assertEqual(
+            {partner: self._figures(partner) for partner in customers}, by_module
+        )
+
+        floor_outputs.reset_payment_outputs(self.env.cr)
+        self.env.invalidate_all()
+        self.assertFalse(any(self._figures(customers[0]).values()))
+        env = self.env(su=True)
+        thresholds = Partner._payment_grade_thresholds()
+        with engine_writes():
+            for partner in customers.with_env(env):
+                invoices = env["account.move"].search(
+                    [("commercial_partner_id", "=", partner.id), *naive.INVOICE_DOMAIN]
+                )
+                naive.payment(env, partner, invoices, today, thresholds)
+        env.flush_all()
+        self.env.invalidate_all()
+        self.assertEqual(
+            {partner: self._figures(partner) for partner in customers}, by_module
+        )
+        self.assertEqual(set(by_module[customers[0]]), set(PAYMENT_FIELDS))

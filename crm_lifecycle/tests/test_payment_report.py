@@ -1,6 +1,8 @@
 from datetime import timedelta
 from unittest.mock import patch
 
+from lxml import html as lxml_html
+
 from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, freeze_time, tagged
@@ -43,6 +45,41 @@ class TestPaymentHistoryReport(PaymentHistoryCommon):
         self.assertIn("Paid Late", html)
         # The overdue from 2023 is in the figures of today, not in the table.
         self.assertIn("800,00", html)
+
+    def test_report_shows_credit_note_as_credited_not_paid(self):
+        # Due 2024-05-31: 800 paid on 2024-05-26, 200 credited on 2024-06-10.
+        invoice = self._invoice(1000.0, "2024-05-01")
+        self._pay(invoice, 800.0, "2024-05-26")
+        self._credit_note(invoice, 200.0, "2024-06-10")
+        self._apply_events()
+        figures = self._figures()
+        self.assertEqual(figures["payment_on_time_ratio"], 100.0)
+        self.assertEqual(figures["payment_grade"], "A")
+
+        content, _type = self.env["ir.actions.report"]._render_qweb_html(
+            REPORT,
+            self.customer.ids,
+            data={"date_from": "2024-01-01", "date_to": "2024-06-30"},
+        )
+        page = lxml_html.fromstring(content)
+
+        def text(node):
+            return " ".join(node.text_content().split())
+
+        # The printed figures are the customer's.
+        self.assertEqual(text(page.find_class("o_payment_history_grade")[0]), "A")
+        self.assertEqual(text(page.find_class("o_payment_history_ratio")[0]), "100.0 %")
+        self.assertEqual(text(page.find_class("o_payment_history_max_late")[0]), "0")
+        (row,) = page.find_class("o_payment_history_lines")[0].xpath(".//tbody/tr")
+        cells = [text(cell) for cell in row.xpath("./td")]
+        self.assertEqual(cells[0], invoice.name)
+        # Paid On, days late, status: the payment's, not the credit note's.
+        self.assertEqual(cells[3:6], ["05/26/2024", "0", "Paid on Time"])
+        # Amount owed, credited, paid, due.
+        for cell, amount in zip(
+            cells[6:], ("800.00", "200.00", "800.00", "0.00"), strict=True
+        ):
+            self.assertIn(amount, cell)
 
     def test_wizard_prints_the_period(self):
         wizard = (
