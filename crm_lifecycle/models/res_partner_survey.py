@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 from .crm_lifecycle_survey_response import NPS_CATEGORIES
 
