@@ -8,6 +8,7 @@ from odoo.tools import SQL
 from odoo.tools.sql import create_index, make_index_name
 
 from .crm_lifecycle_phase_history import PHASES
+from .crm_lifecycle_settings import REASON_MAX_LENGTH, check_length
 from .engine_path import engine_writes, events_are_held, in_engine
 
 _logger = logging.getLogger(__name__)
@@ -379,6 +380,14 @@ class ResPartner(models.Model):
                     '"Set Phase" button and explain the change.'
                 )
             )
+        # Also where no history row is written (a lock alone): the reason
+        # goes to the chatter.
+        check_length(
+            self.env["crm.lifecycle.phase.history"],
+            "reason",
+            self.env.context["lifecycle_phase_reason"].strip(),
+            REASON_MAX_LENGTH,
+        )
 
     def _lifecycle_write_manual(self, vals):
         self._lifecycle_check_manual(vals)

@@ -220,6 +220,18 @@ class TestSettingsBounds(CrmLifecycleCommon):
             )
         )
 
+    def test_long_reason_of_a_lock_alone_is_refused_and_nothing_changes(self):
+        messages = self.customer.message_ids
+        self._refused(
+            lambda: self.customer.with_context(
+                lifecycle_phase_reason="R" * 5_000_000
+            ).write({"lifecycle_phase_locked": True}),
+            "too long",
+            "at most 2000",
+        )
+        self.assertFalse(self.customer.lifecycle_phase_locked)
+        self.assertEqual(self.customer.message_ids, messages)
+
 
 @tagged("post_install", "-at_install")
 @freeze_time("2024-06-30")
