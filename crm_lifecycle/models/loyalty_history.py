@@ -28,10 +28,11 @@ class LoyaltyHistory(models.Model):
     )
 
     def init(self):
-        super().init()
+        res = super().init()
         # Odoo does not index card_id; every payment reads the points of the
         # customer's card from its history (a scan of all of it without).
         # Named as Odoo names the index of a field, should Odoo add one.
         create_index(
             self.env.cr, "loyalty_history__card_id_index", self._table, ["card_id"]
         )
+        return res
