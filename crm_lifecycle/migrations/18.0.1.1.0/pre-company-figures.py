@@ -14,7 +14,12 @@ floats and words, and would not know which company a value belongs to.
 import logging
 
 from odoo.tools import SQL
-from odoo.tools.sql import column_exists, drop_depending_views, drop_index
+from odoo.tools.sql import (
+    column_exists,
+    drop_constraint,
+    drop_depending_views,
+    drop_index,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -51,9 +56,30 @@ def _plain_columns(cr, names):
     return {name for (name,) in cr.fetchall()}
 
 
+def _drop_foreign_keys(cr, name):
+    """A jsonb column references nothing: the foreign key of a many2one
+    would refuse the new type."""
+    cr.execute(
+        SQL(
+            """
+            SELECT c.conname
+              FROM pg_constraint c
+              JOIN pg_attribute a
+                ON a.attrelid = c.conrelid AND a.attnum = ANY(c.conkey)
+             WHERE c.conrelid = 'res_partner'::regclass
+               AND c.contype = 'f' AND a.attname = %s
+            """,
+            name,
+        )
+    )
+    for (constraint,) in cr.fetchall():
+        drop_constraint(cr, "res_partner", constraint)
+
+
 def _to_jsonb(cr, name, using):
     drop_index(cr, f"res_partner__{name}_index", "res_partner")
     drop_depending_views(cr, "res_partner", name)
+    _drop_foreign_keys(cr, name)
     cr.execute(
         SQL(
             "ALTER TABLE res_partner ALTER COLUMN %s DROP DEFAULT,"
