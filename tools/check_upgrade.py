@@ -133,6 +133,24 @@ def snapshot(cr):
     return figures
 
 
+def _empty(value):
+    return value in (None, False, 0, "", {}, [])
+
+
+def same_figure(old, new):
+    """Whether ``new`` keeps the figure ``old``: the same value, or a plain
+    column that became company-dependent (a jsonb of one key per company)
+    holding the value under the key of the company it belongs to."""
+    if old == new:
+        return True
+    if isinstance(new, dict) and not isinstance(old, dict):
+        values = list(new.values())
+        if _empty(old):
+            return all(_empty(value) for value in values)
+        return len(values) == 1 and values[0] == old
+    return _empty(old) and _empty(new)
+
+
 def compare(before, after):
     """The differences, at most a few per table."""
     problems = []
@@ -147,13 +165,13 @@ def compare(before, after):
                 diffs.append(f"{key} gone")
                 continue
             if not isinstance(row, dict):
-                if row != new:
+                if not same_figure(row, new):
                     diffs.append(f"{key}: {row!r} -> {new!r}")
                 continue
             diffs += [
                 f"{key}.{column}: {value!r} -> {new.get(column, '<no column>')!r}"
                 for column, value in row.items()
-                if new.get(column, "<no column>") != value
+                if not same_figure(value, new.get(column, "<no column>"))
             ]
         diffs += [f"{key} added" for key in after[table].keys() - rows.keys()]
         if diffs:

@@ -37,7 +37,7 @@ SURVEY_COLUMNS = {
     "nps_last_score": "r.nps_score",
     "nps_category": "r.nps_category",
     "csat_last_score": "NULLIF(r.csat_score, 0)::float8",
-    "survey_last_date": "r.date",
+    "survey_last_date": "to_char(r.date, 'YYYY-MM-DD HH24:MI:SS')",
 }
 
 
