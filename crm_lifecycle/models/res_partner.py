@@ -2,7 +2,7 @@ import contextvars
 import functools
 import logging
 
-from odoo import SUPERUSER_ID, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.sql import create_index, make_index_name
@@ -671,7 +671,7 @@ class ResPartner(models.Model):
         figures (payment history, loyalty) queued for the scheduled action
         the queue triggers (see crm.lifecycle.refresh).
 
-        Runs as superuser in a clean environment: the event's context (its
+        Runs in superuser mode in a clean environment: the event's context (its
         ``active_test``, ``tracking_disable``, ``default_*`` keys, set by
         whoever made the first event of the transaction) must not change
         what the recompute reads or writes; only the language and time zone
@@ -681,8 +681,9 @@ class ResPartner(models.Model):
         pending = self.env.cr.precommit.data.pop(PENDING_KEY, {})
         if not pending:
             return
+        # Superuser mode, as the user whose event it is: the phase moves in
+        # the chatter are theirs.
         env = self.env(
-            user=SUPERUSER_ID,
             su=True,
             context={
                 key: self.env.context[key]

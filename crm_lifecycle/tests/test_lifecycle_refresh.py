@@ -286,6 +286,32 @@ class TestLifecycleRefresh(LoyaltyCommon):
         self.assertEqual(len(current), 1)
         self.assertFalse(current.date_end, "still the current phase")
 
+    def test_event_hook_posts_the_phase_move_as_the_user_of_the_event(self):
+        """The end-of-transaction recompute runs in superuser mode, but the
+        phase move it posts in the chatter is the invoicing user's."""
+        invoicer = new_test_user(
+            self.env,
+            login="lc_invoicer",
+            groups="account.group_account_invoice,sales_team.group_sale_salesman",
+        )
+        partner = self.env["res.partner"].create(
+            {"name": "Author Customer", "is_company": True}
+        )
+        invoice = self.init_invoice(
+            "out_invoice", partner=partner, amounts=[100.0], post=False
+        )
+        flush_events(self.env)
+        self.assertEqual(partner.lifecycle_phase, "selection")
+        invoice.with_user(invoicer).action_post()
+        self.env.cr.flush()
+        self.assertEqual(partner.lifecycle_phase, "retention")
+        moves = partner.message_ids.filtered(
+            lambda message: "lifecycle_phase"
+            in message.sudo().tracking_value_ids.field_id.mapped("name")
+        )
+        self.assertTrue(moves)
+        self.assertEqual(moves[0].author_id, invoicer.partner_id)
+
     def test_batches_with_progress(self):
         self._pay_without_settling(
             *self._posted(
