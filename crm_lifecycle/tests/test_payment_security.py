@@ -45,7 +45,7 @@ class TestPaymentHistorySecurity(PaymentHistoryCommon):
         self.assertEqual(customer.payment_grade, "E")
         self.assertEqual(customer.payment_on_time_ratio, 0.0)
         with self.assertRaises(AccessError):
-            customer.payment_overdue_amount  # noqa: B018
+            _amount = customer.payment_overdue_amount
         with self.assertRaises(AccessError):
             self.env["crm.lifecycle.payment.installment"].with_user(
                 self.salesman
@@ -62,7 +62,7 @@ class TestPaymentHistorySecurity(PaymentHistoryCommon):
             ).search([])
         own = self.portal_user.partner_id.with_user(self.portal_user)
         with self.assertRaises(AccessError):
-            own.payment_grade  # noqa: B018
+            _grade = own.payment_grade
         with self.assertRaises(AccessError):
             self.env["crm.lifecycle.payment.report.wizard"].with_user(
                 self.portal_user
