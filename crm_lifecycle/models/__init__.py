@@ -1,6 +1,7 @@
 from . import crm_lifecycle_settings
 from . import crm_lifecycle_phase_history
 from . import crm_lifecycle_engine
+from . import crm_lifecycle_engine_backfill
 from . import res_partner
 from . import crm_lifecycle_batch
 from . import crm_lifecycle_refresh
