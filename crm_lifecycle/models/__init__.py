@@ -3,6 +3,7 @@ from . import crm_lifecycle_phase_history
 from . import crm_lifecycle_engine
 from . import crm_lifecycle_engine_backfill
 from . import res_partner
+from . import res_partner_pipeline
 from . import crm_lifecycle_batch
 from . import crm_lifecycle_refresh
 from . import crm_lead

@@ -4,8 +4,6 @@ from odoo import api, fields, models
 from odoo.tools import float_compare, float_round
 from odoo.tools.misc import formatLang
 
-from .res_partner import ALL_PASSES, PASS_PAYMENT
-
 _logger = logging.getLogger(__name__)
 
 PAYMENT_GRADES = [
@@ -213,14 +211,12 @@ class ResPartner(models.Model):
     # Business methods
     # ------------------------------------------------------------
 
-    def _lifecycle_recompute(self, passes=ALL_PASSES):
-        # The events that move money or invoices (invoice posted, payment
-        # reconciled or unreconciled) and the daily scheduled action also
-        # refresh the payment figures of the same partners, set-based.
-        result = super()._lifecycle_recompute(passes)
-        if PASS_PAYMENT in passes:
-            self.commercial_partner_id.sudo()._payment_recompute()
-        return result
+    def _lifecycle_pass_payment(self):
+        """The payment pass of the pipeline (res_partner_pipeline.py): the
+        events that move money or invoices (invoice posted, payment
+        reconciled or unreconciled) and the daily scheduled action refresh
+        the payment figures of the partners, set-based."""
+        self.commercial_partner_id.sudo()._payment_recompute()
 
     def _payment_recompute(self):
         """Recompute the payment figures of these commercial partners in

@@ -34,3 +34,4 @@ from . import test_settings_bounds
 from . import test_i18n
 from . import test_trust_rpc
 from . import test_multicompany_figures
+from . import test_lifecycle_pipeline
