@@ -3,6 +3,9 @@ from . import crm_lifecycle_phase_history
 from . import crm_lifecycle_engine
 from . import crm_lifecycle_engine_backfill
 from . import res_partner
+from . import res_partner_storage
+from . import res_partner_scan
+from . import res_partner_indexes
 from . import res_partner_pipeline
 from . import crm_lifecycle_batch
 from . import crm_lifecycle_refresh

@@ -2,8 +2,6 @@ import contextvars
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL
-from odoo.tools.sql import create_index, make_index_name
 
 from .crm_lifecycle_phase_history import PHASES
 from .crm_lifecycle_settings import REASON_MAX_LENGTH, check_length
@@ -17,47 +15,12 @@ LIFECYCLE_SYNCED_FIELDS = {
 }
 # The phase fields a manager may set by hand, with a reason.
 MANUAL_PHASE_FIELDS = ("lifecycle_phase", "lifecycle_phase_locked")
-# The company-dependent figures the partner list filters on by value (its
-# search filters, the benchmark's list page): each has an index per
-# company, see _lifecycle_create_filter_indexes.
-FILTERED_COMPANY_FIELDS = ("rfm_segment", "payment_grade", "payment_trend")
-# The partner fields the set-based reads of the recompute look at.
-PARTNER_INPUT_FIELDS = [
-    "active",
-    "commercial_partner_id",
-    "company_id",
-    "create_date",
-    "parent_id",
-    "supplier_rank",
-    "user_id",
-]
-# Where today's scan of each daily job got to, per database and job: a hint
-# that spares each batch a walk over the partners already done (the whole
-# table by the last batch). A worker without it, or a partner left behind
-# it, falls back to a scan from the start (see _lifecycle_next_batch).
-_SCAN_HINTS = {}
 # Set by _lifecycle_write while it writes the contacts itself, so that
 # Odoo's sync, partner by partner, does not write them again. Server code
 # only: a context key would let a client leave the contacts out of sync.
 _CONTACTS_WRITTEN = contextvars.ContextVar(
     "crm_lifecycle_contacts_written", default=False
 )
-
-
-def _converted(values_by_id, name, convert, records):
-    """The value of ``name`` of each partner of ``values_by_id`` (missing:
-    False) through ``convert(value, records)`` (a field's conversion
-    method), called once per distinct value (grades, phases, dates, the
-    many zeros): 0.1 ms a partner otherwise, over a dozen fields."""
-    converted = {}
-    result = []
-    for values in values_by_id.values():
-        value = values.get(name, False)
-        key = (type(value), value)
-        if key not in converted:
-            converted[key] = convert(value, records)
-        result.append(converted[key])
-    return result
 
 
 class ResPartner(models.Model):
@@ -136,55 +99,6 @@ class ResPartner(models.Model):
     social_facebook = fields.Char(string="Facebook", groups="base.group_user")
     social_instagram = fields.Char(string="Instagram", groups="base.group_user")
     social_x = fields.Char(string="X (Twitter)", groups="base.group_user")
-
-    def init(self):
-        res = super().init()
-        # The daily jobs take their next batch of commercial partners in id
-        # order (_lifecycle_next_batch). PostgreSQL cannot estimate how many
-        # rows have id = commercial_partner_id, guesses a few hundred, and
-        # then reads the whole table and sorts it for every batch (0.5 to
-        # 1 s each at 100,000 customers, JIT compilation included). This
-        # index hands it the commercial partners in order: a few ms a batch.
-        create_index(
-            self.env.cr,
-            "crm_lifecycle_res_partner_commercial_idx",
-            self._table,
-            ["id"],
-            where="active AND id = commercial_partner_id",
-        )
-        self._lifecycle_create_filter_indexes(
-            self.env["res.company"].with_context(active_test=False).search([])
-        )
-        return res
-
-    @api.model
-    def _lifecycle_create_filter_indexes(self, companies):
-        """One index per company on each figure of FILTERED_COMPANY_FIELDS.
-
-        A company-dependent field is one jsonb column for all companies, and
-        Odoo filters it on the current company's key: the expression
-        ``(("res_partner"."payment_grade"->'1')->>0)::varchar``. No index on
-        the column can serve that, so the list filtered on grade D read the
-        whole partner table (557 ms at 100,000 customers when it was not in
-        memory). An index on that very expression, made from Odoo's own
-        ``_field_to_sql`` so that it stays the one the search uses, serves
-        it; partial, it holds only the customers with a value in that
-        company. These figures change seldom (a segment, a grade, a trend),
-        so the daily jobs' rewrites of other figures stay in-place updates.
-        A new company gets its indexes when it is created (res.company)."""
-        for company in companies:
-            partners = self.sudo().with_company(company)
-            for name in FILTERED_COMPANY_FIELDS:
-                value = self.env.cr.mogrify(
-                    partners._field_to_sql(self._table, name, flush=False)
-                ).decode()
-                create_index(
-                    self.env.cr,
-                    make_index_name(self._table, f"crm_lifecycle_{name}_{company.id}"),
-                    self._table,
-                    [f"({value})"],
-                    where=f"{value} IS NOT NULL",
-                )
 
     # ------------------------------------------------------------
     # Computes
@@ -485,178 +399,6 @@ class ResPartner(models.Model):
                     contacts.with_context(mail_notrack=True).write(synced)
         finally:
             _CONTACTS_WRITTEN.reset(token)
-
-    @api.model
-    def _lifecycle_flush_inputs(self):
-        """Flush what the set-based reads of the recompute may see: every
-        pending change but the figures set by _lifecycle_bulk_update, which
-        are written once, with the rest of the batch, at its end."""
-        for model_name in {
-            field.model_name for field in self.env.cache.get_dirty_fields()
-        }:
-            if model_name == self._name:
-                # Written by then unless something else changed on a partner.
-                self.flush_model(PARTNER_INPUT_FIELDS)
-            else:
-                self.env[model_name].flush_model()
-
-    @api.model
-    def _lifecycle_bulk_update(
-        self, values_by_id, company=None, contacts=False, fnames=None
-    ):
-        """Set figures the module derives (nobody tracks or edits them) on
-        many partners, each with its own values, as Odoo's own Field.write
-        does (dirty values in the cache, dependents marked), without
-        write()'s per-record tracking, commercial sync and overrides: the
-        ORM then flushes them, with whatever else changed on the same rows,
-        in one UPDATE per batch of rows.
-
-        :param values_by_id: {partner_id: {field name: value}}
-        :param company: for company-dependent fields, the company whose value
-            is set
-        :param contacts: also set the values on the partners' contacts
-        :param fnames: the fields set (default: the keys of the first
-            partner's values); a missing value is set empty
-        """
-        if not values_by_id:
-            return
-        names = sorted(fnames or next(iter(values_by_id.values())))
-        if contacts:
-            self.env.cr.execute(
-                SQL(
-                    "SELECT id, commercial_partner_id FROM res_partner"
-                    " WHERE commercial_partner_id = ANY(%s)"
-                    " AND id != commercial_partner_id",
-                    list(values_by_id),
-                )
-            )
-            values_by_id = dict(values_by_id)
-            for contact_id, commercial_id in self.env.cr.fetchall():
-                values_by_id[contact_id] = values_by_id[commercial_id]
-        records = self.browse(list(values_by_id))
-        if company:
-            records = records.with_company(company)
-        for name in names:
-            field = self._fields[name]
-            cache_values = _converted(
-                values_by_id, name, field.convert_to_cache, records
-            )
-            self.env.cache.update(records, field, cache_values, dirty=True)
-        records.modified(names)
-
-    @api.model
-    def _lifecycle_write_company_figures(self, values_by_id, company, fnames):
-        """Write company-dependent figures the module derives (nobody tracks
-        or edits them) on many partners, each with its own values, in ONE
-        UPDATE: each column gets the company's key set, or removed where
-        the value is the field's fallback, as the ORM's flush writes it.
-
-        The flush merges each jsonb column of each row in a subquery of its
-        own, after converting each value to JSON in Python: the retention
-        job's 12 columns took 46 s for 100,000 customers that way, 24 s so
-        (the UPDATE itself 16.9 s, then 5.4 s). For a batch of a daily job
-        whose rows take no other write: the values pending in the cache for
-        these fields and partners are written first, and the cache of the
-        rows is dropped.
-
-        :param values_by_id: {partner_id: {field name: value}}
-        :param fnames: the fields set; a missing value is set empty
-        """
-        if not values_by_id:
-            return
-        records = self.browse(list(values_by_id)).with_company(company)
-        records.flush_recordset(list(fnames))
-        key = str(company.id)
-        assignments, arrays, columns = [], [], []
-        for name in fnames:
-            field = self._fields[name]
-            assert field.company_dependent and field.store
-            # The company's fallback, as the ORM reads it (_field_to_sql).
-            fallback = field.convert_to_column(
-                field.convert_to_write(
-                    field.get_company_dependent_fallback(records), records
-                ),
-                records,
-            )
-            column_type = SQL(field._column_type[1])
-            column = _converted(values_by_id, name, field.convert_to_column, records)
-            arrays.append(SQL("%s::%s[]", column, column_type))
-            columns.append(SQL.identifier(name))
-            current = SQL("COALESCE(p.%s, '{}'::jsonb)", SQL.identifier(name))
-            new = SQL.identifier("v", name)
-            assignments.append(
-                SQL(
-                    """%(column)s = NULLIF(CASE
-                        WHEN %(new)s IS NULL OR %(new)s = %(fallback)s::%(type)s
-                        THEN %(current)s - %(key)s
-                        ELSE %(current)s || jsonb_build_object(%(key)s, %(new)s)
-                    END, '{}'::jsonb)""",
-                    column=SQL.identifier(name),
-                    new=new,
-                    fallback=fallback,
-                    type=column_type,
-                    current=current,
-                    key=key,
-                )
-            )
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE res_partner p
-                   SET %(assignments)s, write_uid = %(uid)s, write_date = %(now)s
-                  FROM unnest(%(ids)s::int[], %(arrays)s) AS v(id, %(columns)s)
-                 WHERE p.id = v.id
-                """,
-                assignments=SQL(", ").join(assignments),
-                uid=self.env.uid,
-                now=self.env.cr.now(),
-                ids=list(values_by_id),
-                arrays=SQL(", ").join(arrays),
-                columns=SQL(", ").join(columns),
-            )
-        )
-        records.invalidate_recordset([*fnames, "write_uid", "write_date"])
-        records.modified(list(fnames))
-
-    @api.model
-    def _lifecycle_without_jit(self):
-        """Turn PostgreSQL's JIT compilation off until the end of this
-        transaction: one batch of a daily job. Its queries read a few
-        thousand rows by index, but at 100,000 customers their estimated
-        cost passes ``jit_above_cost``, and each then spent 0.1 to 0.7 s
-        compiling, more than the compiled code saved: the full recompute at
-        100,000 customers took 243 s without, 343 s with it. Other
-        transactions are left as the server is configured."""
-        self.env.cr.execute("SET LOCAL jit = off")
-
-    @api.model
-    def _lifecycle_next_batch(self, job, query, limit):
-        """The ids of the next ``limit`` partners of ``query`` (a SELECT of
-        ``p.id`` from ``res_partner p`` with a WHERE clause, the partners a
-        daily job has still to do), in id order, from where the job's
-        previous batch of the day stopped; from the start once nothing is
-        left after it, so that no partner is left behind. Returns the ids,
-        and whether more may remain (all is done once a scan from the start
-        comes back short)."""
-        today = fields.Date.context_today(self)
-        key = (self.env.cr.dbname, job)
-        day, after = _SCAN_HINTS.get(key, (today, 0))
-        after = after if day == today else 0
-        ids, start = [], 0
-        for start in (after, 0) if after else (0,):
-            self.env.cr.execute(
-                SQL("%s AND p.id > %s ORDER BY p.id LIMIT %s", query, start, limit)
-            )
-            ids = [pid for (pid,) in self.env.cr.fetchall()]
-            if ids:
-                break
-        _SCAN_HINTS[key] = (today, ids[-1] if ids else 0)
-        return ids, bool(start or len(ids) == limit)
-
-    @api.model
-    def _lifecycle_forget_scan(self, job):
-        """The next batch of ``job`` starts from the first partner."""
-        _SCAN_HINTS.pop((self.env.cr.dbname, job), None)
 
     def _lifecycle_pass_phase(self):
         """The phase pass of the pipeline (res_partner_pipeline.py): the
