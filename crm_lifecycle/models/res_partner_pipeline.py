@@ -16,10 +16,11 @@ An invoice posted travels this way:
 4. The scheduled action runs ``_lifecycle_recompute(passes)`` on a batch of
    the queued customers: the passes of LIFECYCLE_PASSES that were asked,
    in the order listed there.
-5. Each pass reads its facts set-based for the whole batch and writes the
-   figures that changed through the storage helper
-   (``res_partner_storage.py``): phase and history, loyalty points and
-   tier, payment grade and delays.
+5. Each pass reads its facts set-based for the whole batch and writes
+   only what changed: a phase move through write(), tracked in the
+   chatter, with its history row; the points on the customer's loyalty
+   card; the derived figures (first purchase, tier, payment grade and
+   delays) through the storage helper (``res_partner_storage.py``).
 
 The daily job (``_cron_lifecycle_recompute``) runs every pass on every
 customer not yet recomputed today, one batch at a time, through the same
