@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .res_partner import ALL_PASSES, PASS_LOYALTY, PASS_PAYMENT, PASS_PHASE
+from .res_partner_pipeline import ALL_PASSES, PASS_LOYALTY, PASS_PAYMENT, PASS_PHASE
 
 
 class AccountMove(models.Model):

@@ -1,6 +1,6 @@
 from odoo import api, models
 
-from .res_partner import PHASE_ONLY
+from .res_partner_pipeline import PHASE_ONLY
 
 LIFECYCLE_LEAD_FIELDS = {"partner_id", "type", "active", "stage_id", "probability"}
 

@@ -1,7 +1,5 @@
 from odoo import api, fields, models
 
-from .res_partner import ALL_PASSES, PASS_LOYALTY
-
 USER_GROUP = "crm_lifecycle.group_crm_lifecycle_user"
 
 
@@ -186,13 +184,10 @@ class ResPartner(models.Model):
     # Business methods
     # ------------------------------------------------------------
 
-    def _lifecycle_recompute(self, passes=ALL_PASSES):
-        """Also settle the loyalty points of the partners' invoices and move
-        them between tiers, in the same set-based pass, when the event may
-        have moved money."""
-        result = super()._lifecycle_recompute(passes)
-        if PASS_LOYALTY in passes:
-            self.env["crm.lifecycle.loyalty.engine"].sudo()._recompute(
-                self.commercial_partner_id.sudo()
-            )
-        return result
+    def _lifecycle_pass_loyalty(self):
+        """The loyalty pass of the pipeline (res_partner_pipeline.py): settle
+        the loyalty points of the partners' invoices and move them between
+        tiers, set-based, when an event may have moved money."""
+        self.env["crm.lifecycle.loyalty.engine"].sudo()._recompute(
+            self.commercial_partner_id.sudo()
+        )

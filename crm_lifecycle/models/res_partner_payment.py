@@ -4,8 +4,6 @@ from odoo import api, fields, models
 from odoo.tools import float_compare, float_round
 from odoo.tools.misc import formatLang
 
-from .res_partner import ALL_PASSES, PASS_PAYMENT
-
 _logger = logging.getLogger(__name__)
 
 PAYMENT_GRADES = [
@@ -46,14 +44,14 @@ class ResPartner(models.Model):
     # Odoo indexes a company-dependent field (its rows with a value) unless
     # told otherwise. None of these: such an index cannot serve a filter on
     # the value (grade D in the partner list), which reads one company's
-    # key in the jsonb; the planner walked every partner with a value
-    # through it (at 10,000 customers: 1,015 kept of 9,919 read). And each
+    # key in the jsonb; the planner walked every partner with a value in
+    # any company through it, to keep those of one grade. And each
     # index is written again with every new version of a partner row: with
     # none on the columns the retention job writes, PostgreSQL can update
     # the row in place (HOT) where its page has room, without touching any
     # of the table's 31 indexes. The grade and the trend, which the list
     # filters on and which change seldom, have an index per company on the
-    # very expression Odoo filters (res_partner.py,
+    # very expression Odoo filters (res_partner_indexes.py,
     # _lifecycle_create_filter_indexes).
     payment_grade = fields.Selection(
         PAYMENT_GRADES,
@@ -213,14 +211,12 @@ class ResPartner(models.Model):
     # Business methods
     # ------------------------------------------------------------
 
-    def _lifecycle_recompute(self, passes=ALL_PASSES):
-        # The events that move money or invoices (invoice posted, payment
-        # reconciled or unreconciled) and the daily scheduled action also
-        # refresh the payment figures of the same partners, set-based.
-        result = super()._lifecycle_recompute(passes)
-        if PASS_PAYMENT in passes:
-            self.commercial_partner_id.sudo()._payment_recompute()
-        return result
+    def _lifecycle_pass_payment(self):
+        """The payment pass of the pipeline (res_partner_pipeline.py): the
+        events that move money or invoices (invoice posted, payment
+        reconciled or unreconciled) and the daily scheduled action refresh
+        the payment figures of the partners, set-based."""
+        self.commercial_partner_id.sudo()._payment_recompute()
 
     def _payment_recompute(self):
         """Recompute the payment figures of these commercial partners in

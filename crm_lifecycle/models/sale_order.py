@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .res_partner import PHASE_ONLY
+from .res_partner_pipeline import PHASE_ONLY
 
 
 class SaleOrder(models.Model):

@@ -34,3 +34,5 @@ from . import test_settings_bounds
 from . import test_i18n
 from . import test_trust_rpc
 from . import test_multicompany_figures
+from . import test_lifecycle_pipeline
+from . import test_storage_helper

@@ -158,7 +158,7 @@ class TestLifecycleCron(CrmLifecycleCommon):
         with (
             patch.object(CrmLifecycleEngine, "_target_phase", target_phase),
             self.assertLogs(
-                "odoo.addons.crm_lifecycle.models.res_partner", level="ERROR"
+                "odoo.addons.crm_lifecycle.models.res_partner_pipeline", level="ERROR"
             ) as logs,
         ):
             self.env["res.partner"]._lifecycle_recompute_all(batch_size=3)
@@ -194,7 +194,7 @@ class TestLifecycleCron(CrmLifecycleCommon):
         with (
             self._broken_target_phase(broken),
             self.assertLogs(
-                "odoo.addons.crm_lifecycle.models.res_partner", level="ERROR"
+                "odoo.addons.crm_lifecycle.models.res_partner_pipeline", level="ERROR"
             ),
         ):
             while Partner._cron_lifecycle_recompute(batch_size=3):
@@ -219,7 +219,7 @@ class TestLifecycleCron(CrmLifecycleCommon):
         with (
             self._broken_target_phase(broken, calls),
             self.assertLogs(
-                "odoo.addons.crm_lifecycle.models.res_partner", level="ERROR"
+                "odoo.addons.crm_lifecycle.models.res_partner_pipeline", level="ERROR"
             ),
         ):
             # One partner a batch: each scan from the start would find it.

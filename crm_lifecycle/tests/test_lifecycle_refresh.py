@@ -8,13 +8,13 @@ from odoo.tools import mute_logger
 from odoo.addons.crm_lifecycle.models.crm_lifecycle_batch import BatchFailed
 from odoo.addons.crm_lifecycle.models.crm_lifecycle_refresh import MAX_ATTEMPTS
 from odoo.addons.crm_lifecycle.models.engine_path import events_held
-from odoo.addons.crm_lifecycle.models.res_partner import PENDING_KEY
+from odoo.addons.crm_lifecycle.models.res_partner_pipeline import PENDING_KEY
 
 from .common import flush_events
 from .common_loyalty import LoyaltyCommon
 
 REFRESH_LOGGER = "odoo.addons.crm_lifecycle.models.crm_lifecycle_refresh"
-PARTNER_LOGGER = "odoo.addons.crm_lifecycle.models.res_partner"
+PARTNER_LOGGER = "odoo.addons.crm_lifecycle.models.res_partner_pipeline"
 
 
 @tagged("post_install", "-at_install")
