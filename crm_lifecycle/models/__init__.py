@@ -24,6 +24,7 @@ from . import crm_lifecycle_loyalty_tier
 from . import crm_lifecycle_loyalty_engine
 from . import res_partner_loyalty
 from . import crm_lifecycle_payment_installment
+from . import crm_lifecycle_payment_figures
 from . import res_partner_payment
 from . import survey_question
 from . import survey_user_input

@@ -1,5 +1,3 @@
-from dateutil.relativedelta import relativedelta
-
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -110,17 +108,13 @@ class CrmLifecyclePaymentInstallment(models.Model):
         # Every batch read of this module (payment figures, lifecycle rules
         # and exclusions, loyalty, retention) looks up a batch of customers'
         # moves by commercial partner and type: account_move has no index
-        # for that. It carries every column those reads take from the
-        # move, so that they read the index alone (an index-only scan), not
-        # the table, where the invoices of 2,000 customers lie on some
-        # 15,000 pages. At 100,000 customers: 7 ms instead of 134 ms for
-        # the lifecycle rules' count, 35 ms instead of 267 ms for the
-        # retention scores' read (887 pages read instead of 16,137), 60 ms
-        # instead of 236 ms for the loyalty points' (2,561 instead of
-        # 16,969). State, payment state and invoice date are in Odoo's own
-        # indexes already: posting or paying an invoice (which moves its
-        # residual) rewrote its index entries anyway. Only editing a
-        # draft's amounts now rewrites an index entry it did not.
+        # for that. It carries every column those reads take from the move,
+        # so that they read the index alone (an index-only scan), not the
+        # table, where one customer's invoices lie on pages all over it.
+        # State, payment state and invoice date are in Odoo's own indexes
+        # already: posting or paying an invoice (which moves its residual)
+        # rewrites its index entries anyway; only editing a draft's amounts
+        # rewrites an entry it would not otherwise.
         self.env.cr.execute(
             """
             CREATE INDEX IF NOT EXISTS crm_lifecycle_account_move_commercial_idx
@@ -132,13 +126,11 @@ class CrmLifecyclePaymentInstallment(models.Model):
         )
         # The installments of those moves, from an index that carries every
         # column _base_query reads of them: the lines table is the largest
-        # of the database, and a batch read its rows on pages all over it
-        # (at 100,000 customers, a batch of 2,000 read 35,600 pages of it
-        # from outside PostgreSQL's cache, and about 10,000 of this index
-        # instead, a twentieth of the table's size). The
+        # of the database, and a batch would otherwise read its rows on
+        # pages all over it; the index holds one line in four. The
         # installment of a customer invoice is its line on the receivable
         # account, which Odoo requires to be its due-date line (display
-        # type 'payment_term'): one line in four here.
+        # type 'payment_term').
         self.env.cr.execute(
             """
             CREATE INDEX IF NOT EXISTS crm_lifecycle_account_move_line_installment_idx
@@ -329,101 +321,3 @@ class CrmLifecyclePaymentInstallment(models.Model):
     @api.model
     def _today(self):
         return fields.Date.context_today(self)
-
-    # ------------------------------------------------------------
-    # Partner figures
-    # ------------------------------------------------------------
-
-    @api.model
-    def _read_partner_figures(self, partner_ids, today=None):
-        """Sums per (commercial partner, company) for the given partners in
-        ONE query: the last 12 months (by due date) and the 12 months before,
-        overdue now. Returns {(partner_id, company_id): dict}."""
-        if not partner_ids:
-            return {}
-        today = today or self._today()
-        since = today - relativedelta(months=12)
-        before = since - relativedelta(months=12)
-        self.env["res.partner"]._lifecycle_flush_inputs()
-        self.env.cr.execute(self._figures_sql(today, since, before, partner_ids))
-        result = {}
-        for row in self.env.cr.fetchall():
-            partner_id, company_id = row[:2]
-            result[partner_id, company_id] = {
-                "current": self._window_figures(row[2:7]),
-                "previous": self._window_figures(row[7:12]),
-                "overdue_amount": float(row[12]),
-                "overdue_count": row[13],
-            }
-        return result
-
-    @api.model
-    def _figures_sql(self, today, since, before, partner_ids=None):
-        """One row per (commercial partner, company) with installments: the
-        five sums of each window (see _window_aggregates), the current one
-        after ``since``, the previous one from ``before`` to ``since``, then
-        the amount and count overdue ``today``; for all partners, or those
-        of ``partner_ids``."""
-        return SQL(
-            """
-            WITH rows AS (
-                SELECT i.partner_id, i.company_id,
-                       i.date_due > %(since)s AS in_current,
-                       i.date_due > %(before)s AND i.date_due <= %(since)s
-                           AS in_previous,
-                       i.amount_paid, i.amount_paid_on_time,
-                       i.amount_days_late, i.amount_days_to_pay,
-                       CASE WHEN NOT i.is_paid AND i.date_due < %(today)s
-                            THEN i.amount_residual ELSE 0 END AS overdue,
-                       CASE WHEN i.is_paid
-                            THEN GREATEST(i.last_payment - i.date_due, 0)
-                            ELSE GREATEST(%(today)s - i.date_due, 0)
-                       END AS days_late
-                  FROM (%(base)s) i
-            )
-            SELECT partner_id, company_id,
-                   %(current)s,
-                   %(previous)s,
-                   COALESCE(SUM(overdue), 0),
-                   COUNT(*) FILTER (WHERE overdue > 0)
-              FROM rows
-             GROUP BY partner_id, company_id
-            """,
-            base=self._base_query(partner_ids),
-            today=today,
-            since=since,
-            before=before,
-            current=self._window_aggregates(SQL("in_current")),
-            previous=self._window_aggregates(SQL("in_previous")),
-        )
-
-    @api.model
-    def _window_aggregates(self, condition):
-        """Five sums over the rows of one window: amount paid on time, amount
-        that fell due (paid, or overdue), amount x days late (overdue amounts
-        late until today), amount x days to pay, and the worst delay."""
-        return SQL(
-            """
-            COALESCE(SUM(amount_paid_on_time) FILTER (WHERE %(c)s), 0),
-            COALESCE(SUM(amount_paid + overdue) FILTER (WHERE %(c)s), 0),
-            COALESCE(SUM(amount_days_late + overdue * days_late)
-                     FILTER (WHERE %(c)s), 0),
-            COALESCE(SUM(amount_days_to_pay) FILTER (WHERE %(c)s), 0)
-                / NULLIF(SUM(amount_paid) FILTER (WHERE %(c)s AND amount_paid > 0), 0),
-            COALESCE(MAX(days_late)
-                     FILTER (WHERE %(c)s AND (amount_paid > 0 OR overdue > 0)), 0)
-            """,
-            c=condition,
-        )
-
-    @api.model
-    def _window_figures(self, values):
-        on_time, settled, amount_days_late, days_to_pay, max_late = values
-        settled = float(settled)
-        return {
-            "on_time_ratio": float(on_time) * 100.0 / settled if settled else 0.0,
-            "avg_days_late": float(amount_days_late) / settled if settled else 0.0,
-            "avg_days_to_pay": float(days_to_pay or 0.0),
-            "max_days_late": int(max_late),
-            "has_data": bool(settled),
-        }

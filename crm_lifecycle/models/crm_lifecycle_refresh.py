@@ -21,9 +21,9 @@ class CrmLifecycleRefresh(models.Model):
     once, out of the transaction that posted or paid the invoice.
 
     Posting or paying an invoice then costs one INSERT here, whatever the
-    module computes from it: at 100,000 customers the figures took 20 to
-    30 ms more on every payment, and a fault in them (a loyalty program
-    that cannot draw a card code) made the payment itself fail. The phase
+    module computes from it: the user does not wait for the figures, and a
+    fault in them (a loyalty program that cannot draw a card code) cannot
+    make the payment itself fail. The phase
     is not queued: it is what a user sees move while working (an order
     confirmed, a first invoice), and costs a few milliseconds; only when
     it fails at the end of the event's transaction is it queued here, so
