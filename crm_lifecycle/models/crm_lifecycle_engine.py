@@ -97,8 +97,8 @@ class CrmLifecycleEngine(models.AbstractModel):
             )
         # The categories only decide for a customer with recent purchases
         # that are too few to make it a repeat customer (_target_phase):
-        # reading the lines of every recent invoice cost a tenth of the
-        # lifecycle job at 100,000 customers.
+        # reading the lines of every recent invoice, for those few, would
+        # weigh on the whole lifecycle job.
         min_invoices = rules["extension_min_invoices"]
         cross_sell_ids = [
             fact.partner_id

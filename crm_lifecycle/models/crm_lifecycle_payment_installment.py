@@ -112,12 +112,11 @@ class CrmLifecyclePaymentInstallment(models.Model):
         # moves by commercial partner and type: account_move has no index
         # for that. It carries every column those reads take from the
         # move, so that they read the index alone (an index-only scan), not
-        # the table, where the invoices of 2,000 customers lie on some
-        # 15,000 pages. At 100,000 customers: 7 ms instead of 134 ms for
-        # the lifecycle rules' count, 35 ms instead of 267 ms for the
-        # retention scores' read (887 pages read instead of 16,137), 60 ms
-        # instead of 236 ms for the loyalty points' (2,561 instead of
-        # 16,969). State, payment state and invoice date are in Odoo's own
+        # the table, where a batch's invoices lie scattered over pages full
+        # of other customers' moves: the lifecycle rules' count, the
+        # retention scores' read and the loyalty points' read each take a
+        # few pages of the index instead of a page of the table per
+        # invoice. State, payment state and invoice date are in Odoo's own
         # indexes already: posting or paying an invoice (which moves its
         # residual) rewrote its index entries anyway. Only editing a
         # draft's amounts now rewrites an index entry it did not.
@@ -132,10 +131,9 @@ class CrmLifecyclePaymentInstallment(models.Model):
         )
         # The installments of those moves, from an index that carries every
         # column _base_query reads of them: the lines table is the largest
-        # of the database, and a batch read its rows on pages all over it
-        # (at 100,000 customers, a batch of 2,000 read 35,600 pages of it
-        # from outside PostgreSQL's cache, and about 10,000 of this index
-        # instead, a twentieth of the table's size). The
+        # of the database, and a batch read its rows on pages all over it,
+        # mostly from outside PostgreSQL's cache; this index is a twentieth
+        # of the table's size and a batch reads a few of its pages. The
         # installment of a customer invoice is its line on the receivable
         # account, which Odoo requires to be its due-date line (display
         # type 'payment_term'): one line in four here.
@@ -185,9 +183,9 @@ class CrmLifecyclePaymentInstallment(models.Model):
         # are looked up move by move (LATERAL, kept from being flattened
         # into a join by OFFSET 0). Joined, the planner scans the whole
         # index and hashes it with the batch's moves: cheaper by its
-        # estimates, 0.77 s a batch at 100,000 customers against 0.32 s at
-        # 10,000, because the index grows with the customers and the batch
-        # does not.
+        # estimates, but then a batch costs in proportion to every
+        # customer's installments, as the index grows with the customers
+        # and the batch does not.
         installments = SQL(
             """
             SELECT l.id, l.move_id, l.account_id, l.company_id,

@@ -21,9 +21,10 @@ class CrmLifecycleRefresh(models.Model):
     once, out of the transaction that posted or paid the invoice.
 
     Posting or paying an invoice then costs one INSERT here, whatever the
-    module computes from it: at 100,000 customers the figures took 20 to
-    30 ms more on every payment, and a fault in them (a loyalty program
-    that cannot draw a card code) made the payment itself fail. The phase
+    module computes from it: computed in the payment's transaction, the
+    figures made every payment wait for them, and a fault in them (a
+    loyalty program that cannot draw a card code) made the payment itself
+    fail. The phase
     is not queued: it is what a user sees move while working (an order
     confirmed, a first invoice), and costs a few milliseconds; only when
     it fails at the end of the event's transaction is it queued here, so
@@ -226,7 +227,7 @@ class CrmLifecycleRefresh(models.Model):
     @api.model
     def _refresh_all(self, batch_size=None):
         """Settle the whole queue now, in this transaction (tests,
-        benchmark): each row is tried once, as a row that failed would fail
+        scripts): each row is tried once, as a row that failed would fail
         again in the same transaction."""
         tried = set()
         while True:
