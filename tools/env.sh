@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Shared by tools/demo and tools/test: find Odoo, prepare the Python
-# environment, the system packages and PostgreSQL.  It never installs Odoo.
+# Shared by the commands of tools/ (demo, test, bench, i18n): find Odoo,
+# prepare the Python environment, the system packages and PostgreSQL.  It
+# never installs Odoo.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -119,7 +120,15 @@ psql_admin() {
 }
 
 # ADDONS_ROOT: where crm_lifecycle is taken from (tools/test installs the
-# previous release from a copy of it).
+# previous release from a copy of it).  WITH_BENCHMARK=1 adds $ROOT/tools,
+# the home of the benchmark add-on (crm_lifecycle_benchmark): only the
+# benchmark and the test command install it, never a demo or a customer.
+addons_path() {
+    local path="$ODOO_PATH/addons,$ODOO_PATH/odoo/addons,${ADDONS_ROOT:-$ROOT}"
+    [ "${WITH_BENCHMARK:-0}" = 1 ] && path="$path,$ROOT/tools"
+    printf '%s' "$path"
+}
+
 odoo_bin() {
     odoo_script "$ODOO_PATH/odoo-bin" "$@"
 }
@@ -130,7 +139,7 @@ odoo_script() {
     local script="$1"
     shift
     "$VENV/bin/python" "$script" \
-        --addons-path="$ODOO_PATH/addons,$ODOO_PATH/odoo/addons,${ADDONS_ROOT:-$ROOT}" \
+        --addons-path="$(addons_path)" \
         --db_host="$PGHOST_ADDR" --db_port="$PGPORT" \
         --db_user="$DB_USER" --db_password="$DB_PASSWORD" \
         "$@"

@@ -226,7 +226,7 @@ class CrmLifecycleRefresh(models.Model):
     @api.model
     def _refresh_all(self, batch_size=None):
         """Settle the whole queue now, in this transaction (tests,
-        benchmark): each row is tried once, as a row that failed would fail
+        scripts): each row is tried once, as a row that failed would fail
         again in the same transaction."""
         tried = set()
         while True:

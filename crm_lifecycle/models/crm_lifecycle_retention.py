@@ -695,8 +695,9 @@ class CrmLifecycleRetention(models.AbstractModel):
                 self.env.invalidate_all()
                 break
         # An exact count of what remains would scan every partner after each
-        # batch (seconds at 100,000 customers): after a unit of work more may
-        # remain, and the call that finds nothing left says so.
+        # batch, a cost that grows with the customers and not with the batch:
+        # after a unit of work more may remain, and the call that finds
+        # nothing left says so.
         return Batch._batch_report(
             "Retention scoring",
             result,

@@ -14,9 +14,6 @@ from . import test_loyalty_tour
 from . import test_payment_history
 from . import test_payment_security
 from . import test_payment_report
-from . import test_benchmark_smoke
-from . import test_benchmark_floor
-from . import test_benchmark_loyalty
 from . import test_survey_nps
 from . import test_survey_invitation
 from . import test_survey_security

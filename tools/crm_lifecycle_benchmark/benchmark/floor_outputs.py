@@ -53,15 +53,16 @@ from psycopg2.extras import Json
 
 from odoo import SUPERUSER_ID, api, fields
 from odoo.tools import SQL, float_round
+from odoo.tools.translate import get_translation
 
-from ..lib import clv
-from ..models.crm_lifecycle_retention import (
+from odoo.addons.crm_lifecycle.lib import clv
+from odoo.addons.crm_lifecycle.models.crm_lifecycle_retention import (
     RFM_DIMENSIONS,
     SCORE_COLUMNS,
     SEGMENT_GRID,
 )
-from ..models.crm_lifecycle_settings import PREFIX, SETTINGS
-from ..models.res_partner_payment import PAYMENT_GRADE_SETTINGS
+from odoo.addons.crm_lifecycle.models.crm_lifecycle_settings import PREFIX, SETTINGS
+from odoo.addons.crm_lifecycle.models.res_partner_payment import PAYMENT_GRADE_SETTINGS
 
 # The nine company-dependent payment columns of res_partner.
 PAYMENT_COLUMNS = (
@@ -344,11 +345,24 @@ def _rfm_bounds(stats):
     return bounds
 
 
+def _module_text(env):
+    """The messages in crm_lifecycle's own words and translations, in the
+    environment's language: ``env._`` would look them up in this add-on,
+    which translates nothing, and the floor must write what the module
+    writes."""
+    lang = env.lang or "en_US"
+
+    def text(source, **kwargs):
+        return get_translation("crm_lifecycle", lang, source, kwargs)
+
+    return text
+
+
 def _fit(env, frequency, recency, age, monetary, settings):
     """The fit values of the crm.lifecycle.clv.fit row, beyond the counts:
     BG/NBD by plain maximum likelihood, else with the L2 penalty of the
     settings; Gamma-Gamma on the repeat customers (lib.clv, as the module)."""
-    _ = env._
+    _ = _module_text(env)
     repeat = int(np.count_nonzero(frequency))
     if len(frequency) < clv.MIN_CUSTOMERS:
         return {

@@ -1,7 +1,7 @@
 from odoo import fields
 from odoo.tests import tagged
 
-from odoo.addons.crm_lifecycle.benchmark import data, measures
+from odoo.addons.crm_lifecycle_benchmark.benchmark import data, measures
 
 from .common_benchmark import BenchmarkCommon
 

@@ -16,7 +16,8 @@ from datetime import timedelta
 from odoo import Command, fields
 from odoo.tools import SQL
 
-from ..models.engine_path import events_held
+from odoo.addons.crm_lifecycle.models.engine_path import events_held
+
 from .floor_loyalty import BASELINE_PARAM, history_description, round2
 
 _logger = logging.getLogger("crm_lifecycle.bench")

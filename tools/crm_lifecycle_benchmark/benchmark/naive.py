@@ -11,8 +11,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import fields
 from odoo.tools import float_round
 
-from ..models.crm_lifecycle_retention import RFM_DIMENSIONS
-from ..models.engine_path import engine_writes
+from odoo.addons.crm_lifecycle.models.crm_lifecycle_retention import RFM_DIMENSIONS
+from odoo.addons.crm_lifecycle.models.engine_path import engine_writes
 
 INVOICE_DOMAIN = [
     ("move_type", "=", "out_invoice"),

@@ -3,7 +3,7 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import tagged
 
-from odoo.addons.crm_lifecycle.benchmark import data, floor_loyalty
+from odoo.addons.crm_lifecycle_benchmark.benchmark import data, floor_loyalty
 
 from .common_benchmark import BenchmarkCommon
 

@@ -5,7 +5,7 @@ from odoo import Command, fields
 from odoo.tests import tagged
 from odoo.tools import SQL
 
-from odoo.addons.crm_lifecycle.benchmark import floor_outputs
+from odoo.addons.crm_lifecycle_benchmark.benchmark import floor_outputs
 
 from .common_benchmark import BenchmarkCommon
 

@@ -1,7 +1,7 @@
 from odoo import fields
 from odoo.tests import TransactionCase, tagged
 
-from odoo.addons.crm_lifecycle.benchmark import data
+from odoo.addons.crm_lifecycle_benchmark.benchmark import data
 
 
 @tagged("post_install", "-at_install")

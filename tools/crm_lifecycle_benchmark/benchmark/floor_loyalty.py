@@ -35,7 +35,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import SUPERUSER_ID, api, fields
 from odoo.tools import SQL
 
-from ..models.crm_lifecycle_loyalty_engine import (
+from odoo.addons.crm_lifecycle.models.crm_lifecycle_loyalty_engine import (
     awarded_points_sql,
     history_description_sql,
     invoice_points_sql,

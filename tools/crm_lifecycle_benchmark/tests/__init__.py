@@ -1,0 +1,4 @@
+from . import test_benchmark_smoke
+from . import test_benchmark_floor
+from . import test_benchmark_loyalty
+from . import test_benchmark_payment
