@@ -1,7 +1,7 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
-from .crm_lifecycle_phase_history import PHASES
+from ..models.crm_lifecycle_phase_history import PHASES
 
 
 class CrmLifecycleFunnelReport(models.Model):
