@@ -18,6 +18,7 @@
         "wizard/crm_lifecycle_phase_set_views.xml",
         "views/crm_lifecycle_phase_history_views.xml",
         "report/crm_lifecycle_funnel_report_views.xml",
+        "report/crm_lifecycle_funnel_summary_views.xml",
         "views/res_partner_views.xml",
         "views/crm_lifecycle_loyalty_tier_views.xml",
         "views/res_config_settings_views.xml",

@@ -1,7 +1,7 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
-from .crm_lifecycle_churn_report import PURCHASE_MONTHS_SQL
+from .crm_lifecycle_churn_report import purchase_months_sql
 
 
 class CrmLifecycleCohortReport(models.Model):
@@ -31,41 +31,43 @@ class CrmLifecycleCohortReport(models.Model):
     retained_count = fields.Integer(string="Customers Buying", readonly=True)
 
     def init(self):
+        # Earlier versions kept the report as a database view.
         tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(
-            SQL(
-                """
-                CREATE OR REPLACE VIEW %(table)s AS (
-                    WITH %(purchases)s,
-                    cohorts AS (
-                        SELECT company_id, partner_id, MIN(month) AS cohort_month
-                          FROM purchase_months
-                         GROUP BY company_id, partner_id
-                    ), base AS (
-                        SELECT c.company_id, c.partner_id, c.cohort_month,
-                               k.months_after, pm.partner_id IS NOT NULL AS retained
-                          FROM cohorts c
-                         CROSS JOIN GENERATE_SERIES(1, 12) AS k(months_after)
-                          LEFT JOIN purchase_months pm
-                            ON pm.company_id = c.company_id
-                           AND pm.partner_id = c.partner_id
-                           AND pm.month = (c.cohort_month
-                                           + k.months_after * INTERVAL '1 month')::date
-                         WHERE c.cohort_month + k.months_after * INTERVAL '1 month'
-                               <= DATE_TRUNC('month', CURRENT_DATE)
-                    )
-                    SELECT ROW_NUMBER() OVER (
-                               ORDER BY company_id, cohort_month, partner_id,
-                                        months_after
-                           ) AS id,
-                           company_id, partner_id, cohort_month, months_after, retained,
-                           CASE WHEN retained THEN 100.0 ELSE 0.0 END AS retention_rate,
-                           1 AS customer_count,
-                           CASE WHEN retained THEN 1 ELSE 0 END AS retained_count
-                      FROM base
-                )
-                """,
-                table=SQL.identifier(self._table),
-                purchases=PURCHASE_MONTHS_SQL,
+
+    @property
+    def _table_query(self):
+        # Built at each read with the user's today, as the churn report.
+        today = fields.Date.context_today(self)
+        return SQL(
+            """
+            WITH %(purchases)s,
+            cohorts AS (
+                SELECT company_id, partner_id, MIN(month) AS cohort_month
+                  FROM purchase_months
+                 GROUP BY company_id, partner_id
+            ), base AS (
+                SELECT c.company_id, c.partner_id, c.cohort_month,
+                       k.months_after, pm.partner_id IS NOT NULL AS retained
+                  FROM cohorts c
+                 CROSS JOIN GENERATE_SERIES(1, 12) AS k(months_after)
+                  LEFT JOIN purchase_months pm
+                    ON pm.company_id = c.company_id
+                   AND pm.partner_id = c.partner_id
+                   AND pm.month = (c.cohort_month
+                                   + k.months_after * INTERVAL '1 month')::date
+                 WHERE c.cohort_month + k.months_after * INTERVAL '1 month'
+                       <= DATE_TRUNC('month', %(today)s::date)
             )
+            SELECT ROW_NUMBER() OVER (
+                       ORDER BY company_id, cohort_month, partner_id,
+                                months_after
+                   ) AS id,
+                   company_id, partner_id, cohort_month, months_after, retained,
+                   CASE WHEN retained THEN 100.0 ELSE 0.0 END AS retention_rate,
+                   1 AS customer_count,
+                   CASE WHEN retained THEN 1 ELSE 0 END AS retained_count
+              FROM base
+            """,
+            purchases=purchase_months_sql(today),
+            today=today,
         )

@@ -49,17 +49,22 @@ class CrmLifecycleFunnelReport(models.Model):
         )
 
     def init(self):
+        # Earlier versions kept the report as a database view.
         tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(
-            SQL(
-                """
-        CREATE OR REPLACE VIEW %(table)s AS (
+
+    @property
+    def _table_query(self):
+        # Built at each read, with "now" a parameter: the time in the open
+        # phases follows the clock the rest of the module writes its dates
+        # with (frozen in tests), not the database server's.
+        return SQL(
+            """
             WITH entries AS (
                 SELECT h.partner_id, h.phase,
                        %(seq)s AS phase_sequence,
                        MIN(h.date_start) AS date_start,
                        SUM(EXTRACT(EPOCH FROM
-                           COALESCE(h.date_end, NOW() AT TIME ZONE 'UTC') - h.date_start
+                           COALESCE(h.date_end, %(now)s) - h.date_start
                        )) / 86400.0 AS days_in_phase
                   FROM crm_lifecycle_phase_history h
                  GROUP BY h.partner_id, h.phase
@@ -84,117 +89,7 @@ class CrmLifecycleFunnelReport(models.Model):
               FROM entries e
               JOIN reach r ON r.partner_id = e.partner_id
               JOIN res_partner p ON p.id = e.partner_id
-        )
-                """,
-                table=SQL.identifier(self._table),
-                seq=self._phase_sequence_sql(SQL("h.phase")),
-            )
-        )
-
-
-class CrmLifecycleFunnelSummary(models.Model):
-    """The funnel at a glance: one row per company and phase with the
-    customers in it now, the conversion to the next phase and the time spent,
-    the phase with the lowest conversion flagged as the bottleneck."""
-
-    _name = "crm.lifecycle.funnel.summary"
-    _description = "Customer Lifecycle Funnel"
-    _auto = False
-    _order = "company_id, phase_sequence"
-    _rec_name = "phase"
-
-    company_id = fields.Many2one("res.company", readonly=True)
-    phase = fields.Selection(PHASES, readonly=True)
-    phase_sequence = fields.Integer(readonly=True)
-    customer_count = fields.Integer(string="Customers Now", readonly=True)
-    customer_share = fields.Float(
-        string="Share (%)", readonly=True, digits=(16, 1), aggregator=None
-    )
-    entered_count = fields.Integer(string="Entered", readonly=True)
-    converted_count = fields.Integer(string="Reached Next Phase", readonly=True)
-    conversion_rate = fields.Float(
-        string="Conversion (%)", readonly=True, digits=(16, 1), aggregator=None
-    )
-    avg_days = fields.Float(
-        string="Average Days in Phase", readonly=True, digits=(16, 1), aggregator=None
-    )
-    is_bottleneck = fields.Boolean(string="Bottleneck", readonly=True)
-    avg_days_to_first_purchase = fields.Float(
-        string="Average Days from First Contact to First Purchase",
-        readonly=True,
-        digits=(16, 1),
-        aggregator=None,
-    )
-
-    def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        report = self.env["crm.lifecycle.funnel.report"]
-        self.env.cr.execute(
-            SQL(
-                """
-        CREATE OR REPLACE VIEW %(table)s AS (
-            WITH phases AS (
-                SELECT * FROM (VALUES %(phases)s) AS v(phase, phase_sequence)
-            ), companies AS (
-                SELECT DISTINCT company_id FROM res_partner
-                 WHERE lifecycle_phase IS NOT NULL
-                   AND id = commercial_partner_id AND active
-            ), now_counts AS (
-                SELECT company_id, lifecycle_phase AS phase, COUNT(*) AS n
-                  FROM res_partner
-                 WHERE lifecycle_phase IS NOT NULL
-                   AND id = commercial_partner_id AND active
-                 GROUP BY company_id, lifecycle_phase
-            ), first_buy AS (
-                SELECT company_id, AVG(lifecycle_days_to_first_purchase) AS days
-                  FROM res_partner
-                 WHERE lifecycle_first_purchase_date IS NOT NULL
-                   AND lifecycle_phase IS NOT NULL
-                   AND id = commercial_partner_id AND active
-                 GROUP BY company_id
-            ), flows AS (
-                SELECT company_id, phase, COUNT(*) AS entered,
-                       COUNT(*) FILTER (WHERE converted) AS converted,
-                       AVG(days_in_phase) AS avg_days
-                  FROM %(report)s
-                 GROUP BY company_id, phase
-            ), rows AS (
-                SELECT c.company_id, ph.phase, ph.phase_sequence,
-                       COALESCE(n.n, 0) AS customer_count,
-                       COALESCE(f.entered, 0) AS entered_count,
-                       COALESCE(f.converted, 0) AS converted_count,
-                       CASE WHEN ph.phase <> 'extension' AND f.entered > 0
-                            THEN 100.0 * f.converted / f.entered END
-                           AS conversion_rate,
-                       COALESCE(f.avg_days, 0) AS avg_days,
-                       COALESCE(b.days, 0) AS avg_days_to_first_purchase
-                  FROM companies c
-                  CROSS JOIN phases ph
-                  LEFT JOIN now_counts n
-                       ON n.company_id IS NOT DISTINCT FROM c.company_id
-                       AND n.phase = ph.phase
-                  LEFT JOIN flows f ON f.company_id IS NOT DISTINCT FROM c.company_id
-                       AND f.phase = ph.phase
-                  LEFT JOIN first_buy b
-                       ON b.company_id IS NOT DISTINCT FROM c.company_id
-            )
-            SELECT ROW_NUMBER() OVER (ORDER BY company_id, phase_sequence) AS id,
-                   rows.*,
-                   COALESCE(100.0 * customer_count
-                       / NULLIF(SUM(customer_count) OVER (PARTITION BY company_id), 0),
-                       0)
-                       AS customer_share,
-                   conversion_rate IS NOT NULL
-                       AND conversion_rate = MIN(conversion_rate)
-                       OVER (PARTITION BY company_id) AS is_bottleneck
-              FROM rows
-        )
-                """,
-                table=SQL.identifier(self._table),
-                report=SQL.identifier(report._table),
-                phases=SQL(", ").join(
-                    SQL("(%s, %s)", phase, rank)
-                    for rank, (phase, _l) in enumerate(PHASES)
-                ),
-            )
+            """,
+            seq=self._phase_sequence_sql(SQL("h.phase")),
+            now=fields.Datetime.now(),
         )
