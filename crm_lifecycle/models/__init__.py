@@ -28,3 +28,7 @@ from . import res_partner_retention
 from . import res_partner_category
 from . import crm_lifecycle_clv_fit
 from . import crm_lifecycle_retention
+from . import crm_lifecycle_retention_facts
+from . import crm_lifecycle_retention_fit
+from . import crm_lifecycle_retention_scoring
+from . import crm_lifecycle_retention_reminder

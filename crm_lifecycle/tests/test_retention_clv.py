@@ -9,9 +9,6 @@ from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.crm_lifecycle.lib import clv
-from odoo.addons.crm_lifecycle.models.crm_lifecycle_retention import (
-    CrmLifecycleRetention,
-)
 
 from .common_retention import TODAY, CrmLifecycleRetentionCommon
 
@@ -277,7 +274,8 @@ class TestRetentionClv(CrmLifecycleRetentionCommon):
             ("retention", self.env.company.id),
         )
         bad = self.population[7]
-        original = CrmLifecycleRetention._score_batch
+        Retention = type(self.env["crm.lifecycle.retention"])
+        original = Retention._score_batch
 
         def score_batch(self, company, fit, partner_ids, today, settings):
             if bad.id in partner_ids:
@@ -285,7 +283,7 @@ class TestRetentionClv(CrmLifecycleRetentionCommon):
             return original(self, company, fit, partner_ids, today, settings)
 
         with (
-            patch.object(CrmLifecycleRetention, "_score_batch", score_batch),
+            patch.object(Retention, "_score_batch", score_batch),
             self.assertLogs(
                 "odoo.addons.crm_lifecycle.models.crm_lifecycle_retention", "ERROR"
             ),
