@@ -178,22 +178,30 @@ class CrmLifecycleRetention(models.AbstractModel):
 
     @api.model
     def _fit_company_safe(self, company, today):
-        try:
-            with self.env.cr.savepoint():
-                return self._fit_company(company, today)
-        except Exception as error:
-            _logger.exception("CLV fit failed for company %s", company.id)
-            # Recorded, so that the job goes on scoring RFM without the model.
-            return self.env["crm.lifecycle.clv.fit"].create(
-                {
-                    "company_id": company.id,
-                    "date": today,
-                    "state": "insufficient",
-                    "message": self.env._(
-                        "The model could not be fitted: %(error)s", error=str(error)
-                    ),
-                }
-            )
+        """Fit ``company`` through the batch runner; a fit that fails is
+        logged and recorded without a model, so that the job goes on scoring
+        RFM without it."""
+        fits = []
+        result = self.env["crm.lifecycle.batch"]._run_batch(
+            company.ids,
+            lambda _ids: fits.append(self._fit_company(company, today)),
+            "CLV fit",
+            noun="company",
+            logger=_logger,
+        )
+        if not result.unsettled:
+            return fits[0]
+        return self.env["crm.lifecycle.clv.fit"].create(
+            {
+                "company_id": company.id,
+                "date": today,
+                "state": "insufficient",
+                "message": self.env._(
+                    "The model could not be fitted: %(error)s",
+                    error=result.unsettled[company.id],
+                ),
+            }
+        )
 
     @api.model
     def _score_batch_safe(self, company, fit, ids, today, settings):
