@@ -179,8 +179,8 @@ class CrmLifecycleRetention(models.AbstractModel):
     @api.model
     def _fit_company_safe(self, company, today):
         """Fit ``company`` through the batch runner; a fit that fails is
-        logged and recorded without a model, so that the job goes on scoring
-        RFM without it."""
+        logged and recorded without a model, so that the job goes on to the
+        day's scoring instead of trying the fit again."""
         fits = []
         result = self.env["crm.lifecycle.batch"]._run_batch(
             company.ids,

@@ -302,3 +302,29 @@ class TestRetentionClv(CrmLifecycleRetentionCommon):
             ),
             [bad.id],
         )
+
+    def test_a_failing_fit_is_logged_recorded_and_the_day_still_scored(self):
+        Retention = type(self.env["crm.lifecycle.retention"])
+
+        def fit_company(self, company, today=None):
+            raise ValueError("singular matrix")
+
+        with (
+            patch.object(Retention, "_fit_company", fit_company),
+            self.assertLogs(
+                "odoo.addons.crm_lifecycle.models.crm_lifecycle_retention", "ERROR"
+            ) as logs,
+        ):
+            self._run()
+        self.assertIn(
+            f"CLV fit failed for company {self.env.company.id}: "
+            "ValueError: singular matrix",
+            "\n".join(logs.output),
+        )
+        fit = self._fits()
+        self.assertEqual(fit.state, "insufficient")
+        self.assertIn("singular matrix", fit.message)
+        # The job went on: every customer is done for the day, without model.
+        partners = self.population.with_company(self.env.company)
+        self.assertEqual(set(partners.mapped("retention_score_date")), {TODAY})
+        self.assertFalse(any(partners.mapped("clv_scored")))
