@@ -83,10 +83,12 @@ class CrmLifecycleRetentionFit(models.AbstractModel):
         Returns the parameters and the penalty used."""
         try:
             bg = clv.fit_bgnbd(frequency, recency, age)
-            if self._bgnbd_usable(bg, frequency, recency, age):
-                return bg, 0.0
+            usable = self._bgnbd_usable(bg, frequency, recency, age)
         except RuntimeError:
-            pass
+            # Did not converge: the penalised fit below is the fallback.
+            usable = False
+        if usable:
+            return bg, 0.0
         penalizer = settings["clv_penalizer"]
         if not penalizer:
             raise RuntimeError(

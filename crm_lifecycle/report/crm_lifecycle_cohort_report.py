@@ -18,7 +18,7 @@ class CrmLifecycleCohortReport(models.Model):
     company_id = fields.Many2one("res.company", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     cohort_month = fields.Date(string="First Purchase Month", readonly=True)
-    months_after = fields.Integer(string="Months After", readonly=True, aggregator=None)
+    months_after = fields.Integer(readonly=True, aggregator=None)
     retained = fields.Boolean(string="Bought", readonly=True)
     retention_rate = fields.Float(
         string="Retention (%)",
