@@ -13,7 +13,6 @@ from . import crm_lead
 from . import sale_order
 from . import account_move
 from . import res_config_settings
-from . import crm_lifecycle_funnel_report
 from . import crm_lifecycle_demo
 from . import res_company
 from . import loyalty_rule
@@ -30,12 +29,12 @@ from . import survey_question
 from . import survey_user_input
 from . import crm_lifecycle_survey_invitation
 from . import crm_lifecycle_survey_response
-from . import crm_lifecycle_nps_report
-from . import crm_lifecycle_survey_rate_report
 from . import res_partner_survey
 from . import res_partner_retention
 from . import res_partner_category
 from . import crm_lifecycle_clv_fit
 from . import crm_lifecycle_retention
-from . import crm_lifecycle_churn_report
-from . import crm_lifecycle_cohort_report
+from . import crm_lifecycle_retention_facts
+from . import crm_lifecycle_retention_fit
+from . import crm_lifecycle_retention_scoring
+from . import crm_lifecycle_retention_reminder

@@ -1,10 +1,15 @@
+import functools
 import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .crm_lifecycle_batch import BatchResult
+
 _logger = logging.getLogger(__name__)
+
+LABEL = "Satisfaction surveys"
 
 SKIP_REASONS = [
     ("no_email", "No e-mail address"),
@@ -109,9 +114,11 @@ class CrmLifecycleSurveyInvitation(models.Model):
         the satisfaction survey, at most ``max per run`` e-mails.
 
         Idempotent: each paid invoice gets one log row (sent or skipped with
-        its reason) and is never looked at again. One failing invitation is
-        rolled back to its savepoint, logged as an error and skipped.
-        Returns the number of invitations sent."""
+        its reason) and is never looked at again. The invitations run
+        through the module's batch runner (crm.lifecycle.batch): a failing
+        one is rolled back, the others of its batch are retried one by one,
+        and it is logged and recorded as skipped with the error, so that it
+        is not sent twice. Returns the number of invitations sent."""
         settings = self._crm_lifecycle_survey_settings()
         if not settings or settings["trigger"] != "invoice_paid":
             self.env["ir.cron"]._notify_progress(done=0, remaining=0)
@@ -119,33 +126,40 @@ class CrmLifecycleSurveyInvitation(models.Model):
         # Run what the transaction queued so far before the first
         # savepoint: a failure there is not an invitation's.
         self.env.cr.flush()
-        sent = done = 0
+        Batch = self.env["crm.lifecycle.batch"]
+        result, sent = BatchResult(), 0
         while sent < settings["max_per_run"]:
-            candidates = self._crm_lifecycle_candidates(settings, batch_size)
+            # No more candidates than e-mails left to send: a batch is
+            # handled whole, and a skipped trigger does not count.
+            candidates = self._crm_lifecycle_candidates(
+                settings, min(batch_size, settings["max_per_run"] - sent)
+            )
             if not candidates:
                 break
-            recent = self._crm_lifecycle_recent_invitations(
-                {c["commercial_partner_id"] for c in candidates}, settings
+            by_invoice = {c["invoice_id"]: c for c in candidates}
+            batch = Batch._run_batch(
+                list(by_invoice),
+                functools.partial(
+                    self._crm_lifecycle_invite_batch, settings, by_invoice
+                ),
+                LABEL,
+                noun="invoice",
+                logger=_logger,
             )
-            blacklist = self._crm_lifecycle_blacklisted(
-                self.env["account.move"].browse([c["invoice_id"] for c in candidates])
+            self._crm_lifecycle_record_failures(batch.unsettled, settings, by_invoice)
+            sent += self.sudo().search_count(
+                [("invoice_id", "in", batch.done), ("state", "=", "sent")]
             )
-            for candidate in candidates:
-                if sent >= settings["max_per_run"]:
-                    break
-                invitation = self._crm_lifecycle_process(
-                    candidate, settings, recent, blacklist
-                )
-                done += 1
-                if invitation.state == "sent":
-                    sent += 1
-                    recent.setdefault(invitation.commercial_partner_id.id, []).append(
-                        ("sent", invitation.date)
-                    )
+            result.update(batch)
+        _logger.info(
+            "%s: %s triggers handled, %s sent",
+            LABEL,
+            len(result.done) + len(result.unsettled),
+            sent,
+        )
         # What the cap leaves over waits for tomorrow's run, not an immediate
         # re-run: the cap is per run.
-        self.env["ir.cron"]._notify_progress(done=done, remaining=0)
-        _logger.info("Satisfaction surveys: %s triggers handled, %s sent", done, sent)
+        Batch._batch_report(LABEL, result, 0, logger=_logger)
         return sent
 
     @api.model
@@ -232,35 +246,52 @@ class CrmLifecycleSurveyInvitation(models.Model):
         )
 
     @api.model
-    def _crm_lifecycle_process(self, candidate, settings, recent, blacklist):
-        """Log and, unless a rule says to skip, send the invitation for one
-        trigger. Never raises: a failure is rolled back to its savepoint and
-        logged as a skipped row."""
-        invoice = self.env["account.move"].sudo().browse(candidate["invoice_id"])
-        values = {
-            "invoice_id": invoice.id,
+    def _crm_lifecycle_invite_batch(self, settings, candidates, invoice_ids):
+        """Log and, unless a rule says to skip, send the invitation of each
+        of these triggers, in order: the work of a batch of the runner."""
+        invoices = self.env["account.move"].sudo().browse(invoice_ids)
+        recent = self._crm_lifecycle_recent_invitations(
+            {candidates[i]["commercial_partner_id"] for i in invoice_ids}, settings
+        )
+        blacklist = self._crm_lifecycle_blacklisted(invoices)
+        for invoice in invoices:
+            invitation = self._crm_lifecycle_invite(
+                invoice,
+                self._crm_lifecycle_values(candidates[invoice.id], settings),
+                settings,
+                recent,
+                blacklist,
+            )
+            if invitation.state == "sent":
+                recent.setdefault(invitation.commercial_partner_id.id, []).append(
+                    ("sent", invitation.date)
+                )
+
+    @api.model
+    def _crm_lifecycle_values(self, candidate, settings):
+        return {
+            "invoice_id": candidate["invoice_id"],
             "commercial_partner_id": candidate["commercial_partner_id"],
             "company_id": candidate["company_id"],
             "survey_id": settings["survey"].id,
         }
-        try:
-            with self.env.cr.savepoint():
-                return self._crm_lifecycle_invite(
-                    invoice, values, settings, recent, blacklist
-                )
-        except Exception as error:
-            _logger.exception(
-                "Satisfaction survey invitation failed for invoice %s", invoice.id
-            )
-            return self.sudo().create(
+
+    @api.model
+    def _crm_lifecycle_record_failures(self, reasons, settings, candidates):
+        """One skipped row with the error for each trigger whose invitation
+        failed ({invoice id: reason}): it is not tried again."""
+        return self.sudo().create(
+            [
                 dict(
-                    values,
-                    partner_id=candidate["partner_id"],
+                    self._crm_lifecycle_values(candidates[invoice_id], settings),
+                    partner_id=candidates[invoice_id]["partner_id"],
                     state="skipped",
                     skip_reason="error",
-                    note=str(error),
+                    note=reason,
                 )
-            )
+                for invoice_id, reason in reasons.items()
+            ]
+        )
 
     @api.model
     def _crm_lifecycle_invite(self, invoice, values, settings, recent, blacklist):

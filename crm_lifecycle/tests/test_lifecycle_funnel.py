@@ -1,5 +1,7 @@
 from datetime import datetime
 
+from freezegun import freeze_time
+
 from odoo.tests import tagged
 
 from odoo.addons.crm_lifecycle.models.engine_path import engine_writes, events_held
@@ -131,3 +133,18 @@ class TestLifecycleFunnel(CrmLifecycleCommon):
                 "extension": (0.0, 1),
             },
         )
+
+    def test_open_phase_is_counted_up_to_the_given_now(self):
+        first = self.funnel[0]  # in selection since 2025-01-01, still open
+        report = self.env["crm.lifecycle.funnel.report"]
+        for now, days in (("2025-01-31 00:00:00", 30.0), ("2025-02-10 12:00:00", 40.5)):
+            with freeze_time(now):
+                # The rows of a query are read again, not kept from before.
+                self.env.invalidate_all()
+                row = report.search([("partner_id", "=", first.id)])
+                self.assertEqual(row.days_in_phase, days)
+                # The summary averages the same open phases up to the same now.
+                extension = self.env["crm.lifecycle.funnel.summary"].search(
+                    [("phase", "=", "extension")]
+                )
+                self.assertEqual(extension.avg_days, days - 20.0)

@@ -9,9 +9,6 @@ from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.crm_lifecycle.lib import clv
-from odoo.addons.crm_lifecycle.models.crm_lifecycle_retention import (
-    CrmLifecycleRetention,
-)
 
 from .common_retention import TODAY, CrmLifecycleRetentionCommon
 
@@ -277,7 +274,8 @@ class TestRetentionClv(CrmLifecycleRetentionCommon):
             ("retention", self.env.company.id),
         )
         bad = self.population[7]
-        original = CrmLifecycleRetention._score_batch
+        Retention = type(self.env["crm.lifecycle.retention"])
+        original = Retention._score_batch
 
         def score_batch(self, company, fit, partner_ids, today, settings):
             if bad.id in partner_ids:
@@ -285,7 +283,7 @@ class TestRetentionClv(CrmLifecycleRetentionCommon):
             return original(self, company, fit, partner_ids, today, settings)
 
         with (
-            patch.object(CrmLifecycleRetention, "_score_batch", score_batch),
+            patch.object(Retention, "_score_batch", score_batch),
             self.assertLogs(
                 "odoo.addons.crm_lifecycle.models.crm_lifecycle_retention", "ERROR"
             ),
@@ -304,3 +302,29 @@ class TestRetentionClv(CrmLifecycleRetentionCommon):
             ),
             [bad.id],
         )
+
+    def test_a_failing_fit_is_logged_recorded_and_the_day_still_scored(self):
+        Retention = type(self.env["crm.lifecycle.retention"])
+
+        def fit_company(self, company, today=None):
+            raise ValueError("singular matrix")
+
+        with (
+            patch.object(Retention, "_fit_company", fit_company),
+            self.assertLogs(
+                "odoo.addons.crm_lifecycle.models.crm_lifecycle_retention", "ERROR"
+            ) as logs,
+        ):
+            self._run()
+        self.assertIn(
+            f"CLV fit failed for company {self.env.company.id}: "
+            "ValueError: singular matrix",
+            "\n".join(logs.output),
+        )
+        fit = self._fits()
+        self.assertEqual(fit.state, "insufficient")
+        self.assertIn("singular matrix", fit.message)
+        # The job went on: every customer is done for the day, without model.
+        partners = self.population.with_company(self.env.company)
+        self.assertEqual(set(partners.mapped("retention_score_date")), {TODAY})
+        self.assertFalse(any(partners.mapped("clv_scored")))

@@ -115,3 +115,57 @@ class TestRetentionReports(CrmLifecycleRetentionCommon):
             "retained_count:sum",
         )
         self.assertEqual(list(late_groups.values()), [(12, 1)])
+
+    def test_churn_follows_the_users_today(self):
+        customer = self._new_customer("Churn Today")
+        self._invoices([(customer, date(2024, 6, 10), 100.0)])
+        self._flush_events()
+
+        def months(tz="UTC"):
+            report = self.env["crm.lifecycle.churn.report"].with_context(tz=tz)
+            return sorted(
+                month.date() if hasattr(month, "date") else month
+                for (month,) in report._read_group(
+                    [("partner_id", "=", customer.id)], ["month:month"]
+                )
+            )
+
+        # A purchase of June 2024 counts a year later, up to today's month.
+        self.assertEqual(months(), [date(2025, 6, 1)])
+        with freeze_time("2025-08-15"):
+            self.assertEqual(
+                months(), [date(2025, 6, 1), date(2025, 7, 1), date(2025, 8, 1)]
+            )
+        # Late on June 30 in UTC is already July 1 in Auckland: the user's
+        # today, not the database server's.
+        with freeze_time("2025-06-30 23:30:00"):
+            self.assertEqual(months(), [date(2025, 6, 1)])
+            self.assertEqual(
+                months("Pacific/Auckland"), [date(2025, 6, 1), date(2025, 7, 1)]
+            )
+
+    def test_cohort_follows_the_users_today(self):
+        customer = self._new_customer("Cohort Today")
+        # The July invoice is dated after today: not a purchase yet.
+        self._invoices(
+            [(customer, date(2025, 4, 10), 50.0), (customer, date(2025, 7, 5), 50.0)]
+        )
+        self._flush_events()
+
+        def months_after():
+            return {
+                months_after: retained
+                for months_after, retained in self.env[
+                    "crm.lifecycle.cohort.report"
+                ]._read_group(
+                    [("partner_id", "=", customer.id)],
+                    ["months_after"],
+                    ["retained_count:sum"],
+                )
+            }
+
+        self.assertEqual(months_after(), {1: 0, 2: 0})
+        with freeze_time("2025-07-10"):
+            self.assertEqual(months_after(), {1: 0, 2: 0, 3: 1})
+        with freeze_time("2025-09-01"):
+            self.assertEqual(months_after(), {1: 0, 2: 0, 3: 1, 4: 0, 5: 0})

@@ -5,6 +5,8 @@ from freezegun import freeze_time
 from odoo import Command
 from odoo.tests import tagged
 
+from odoo.addons.crm_lifecycle.models.crm_lifecycle_batch import BatchFailed
+
 from .common_survey import CrmLifecycleSurveyCommon
 
 INVITATION = "odoo.addons.crm_lifecycle.models.crm_lifecycle_survey_invitation"
@@ -179,6 +181,76 @@ class TestSurveyInvitation(CrmLifecycleSurveyCommon):
             self.env["survey.user_input"].search([("partner_id", "=", broken.id)])
         )
         self.assertEqual(self._invitations(healthy).state, "sent")
+
+    def _failing_send(self, broken):
+        """Sending to the partners of ``broken`` raises."""
+        Invitation = type(self.env["crm.lifecycle.survey.invitation"])
+        original = Invitation._crm_lifecycle_send
+
+        def send(invitation, survey):
+            if invitation.partner_id in broken:
+                raise ValueError("mailbox unavailable")
+            return original(invitation, survey)
+
+        return patch.object(Invitation, "_crm_lifecycle_send", send)
+
+    def test_failing_batch_is_retried_one_by_one_and_the_failure_recorded_once(self):
+        customers = [
+            self._customer(f"Batch {i}", f"batch{i}@example.com") for i in range(3)
+        ]
+        invoices = [self._paid_invoice(c, "2024-05-02") for c in customers]
+        broken = customers[1]
+        with (
+            freeze_time("2024-05-06"),
+            self._failing_send(broken),
+            self.assertLogs(INVITATION, level="WARNING") as logs,
+        ):
+            self.assertEqual(self._run_invitations(), 2)
+        output = "\n".join(logs.output)
+        self.assertIn("a batch of 3 failed", output)
+        self.assertIn(
+            f"failed for invoice {invoices[1].id}: ValueError: mailbox unavailable",
+            output,
+        )
+        self.assertIn("1 of 3 records failed", output)
+        self.assertEqual(
+            [self._invitations(c).mapped("state") for c in customers],
+            [["sent"], ["skipped"], ["sent"]],
+        )
+        failed = self._invitations(broken)
+        self.assertEqual(failed.skip_reason, "error")
+        self.assertEqual(failed.note, "ValueError: mailbox unavailable")
+        # Recorded: the next run neither retries nor sends it.
+        with freeze_time("2024-05-07"):
+            self.assertEqual(self._run_invitations(), 0)
+        self.assertEqual(self._invitations(broken), failed)
+
+    def test_call_where_every_invitation_failed_is_a_failed_cron_call(self):
+        """As every job of the runner: the failures are recorded and
+        committed, then the call raises, so that the cron's log shows it."""
+        self._paid_invoice(self.customer, "2024-05-02")
+        progress = self.env["ir.cron.progress"].create(
+            {
+                "cron_id": self.env.ref(
+                    "crm_lifecycle.ir_cron_crm_lifecycle_survey_invitations"
+                ).id,
+                "done": 0,
+                "remaining": 0,
+            }
+        )
+        with (
+            freeze_time("2024-05-06"),
+            self._failing_send(self.customer),
+            self.assertLogs(INVITATION, level="ERROR"),
+            patch.object(self.env.cr, "commit") as commit,
+            self.assertRaisesRegex(BatchFailed, "mailbox unavailable"),
+        ):
+            self.env["crm.lifecycle.survey.invitation"].with_context(
+                ir_cron_progress_id=progress.id
+            )._cron_send_invitations()
+        commit.assert_called_once()
+        failed = self._invitations(self.customer)
+        self.assertEqual((failed.state, failed.skip_reason), ("skipped", "error"))
 
     def test_answer_marks_invitation_answered_and_feeds_the_response_rate(self):
         other = self._customer("Silent AŞ", "silent@example.com")

@@ -1,8 +1,8 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
-from .crm_lifecycle_phase_history import PHASES
-from .crm_lifecycle_survey_response import NPS_CATEGORIES
+from ..models.crm_lifecycle_phase_history import PHASES
+from ..models.crm_lifecycle_survey_response import NPS_CATEGORIES
 
 
 class CrmLifecycleNpsReport(models.Model):
