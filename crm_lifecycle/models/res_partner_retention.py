@@ -95,7 +95,6 @@ class ResPartner(models.Model):
         groups=USER_GROUP,
     )
     churn_probability = fields.Float(
-        string="Churn Probability",
         company_dependent=True,
         index=False,
         readonly=True,
@@ -175,10 +174,9 @@ class ResPartner(models.Model):
         "this customer.",
     )
     # Demographics: optional, on individuals.
-    birthdate = fields.Date(string="Birthdate", groups=USER_GROUP)
+    birthdate = fields.Date(groups=USER_GROUP)
     age_band = fields.Selection(
         [(key, label) for key, label, _upper in AGE_BANDS],
-        string="Age Band",
         compute="_compute_age_band",
         store=True,
         groups=USER_GROUP,
@@ -195,7 +193,6 @@ class ResPartner(models.Model):
             ("upper_middle", "Upper Middle"),
             ("high", "High"),
         ],
-        string="Income Band",
         groups=USER_GROUP,
     )
     education_level = fields.Selection(
@@ -207,7 +204,6 @@ class ResPartner(models.Model):
             ("master", "Master"),
             ("doctorate", "Doctorate"),
         ],
-        string="Education Level",
         groups=USER_GROUP,
     )
 
