@@ -47,7 +47,16 @@
         "report/crm_lifecycle_cohort_report_views.xml",
         "views/crm_lifecycle_menus.xml",
     ],
-    "demo": ["demo/crm_lifecycle_demo.xml"],
+    "demo": [
+        "demo/res_partner_demo.xml",
+        "demo/crm_lead_demo.xml",
+        "demo/sale_order_demo.xml",
+        "demo/account_move_demo.xml",
+        "demo/account_payment_demo.xml",
+        "demo/loyalty_program_demo.xml",
+        "demo/res_partner_recompute_demo.xml",
+        "demo/survey_user_input_demo.xml",
+    ],
     "assets": {
         "web.assets_tests": ["crm_lifecycle/static/tests/tours/*.js"],
     },

@@ -13,7 +13,6 @@ from . import crm_lead
 from . import sale_order
 from . import account_move
 from . import res_config_settings
-from . import crm_lifecycle_demo
 from . import res_company
 from . import loyalty_rule
 from . import loyalty_history

@@ -33,7 +33,8 @@ def in_engine():
 @contextlib.contextmanager
 def events_held():
     """Within this block, records made or changed queue no recompute: for
-    data generated in bulk (demo data) that recomputes everything after."""
+    data generated in bulk (the benchmark's) that recomputes everything
+    after."""
     token = _EVENTS_HELD.set(True)
     try:
         yield

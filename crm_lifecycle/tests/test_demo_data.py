@@ -1,34 +1,95 @@
+from unittest.mock import patch
+
+from odoo.modules.module import get_manifest
 from odoo.tests import TransactionCase, tagged
+from odoo.tools import convert_file
 
 
 @tagged("post_install", "-at_install")
 class TestDemoData(TransactionCase):
-    """The demo generator behind tools/demo, so that the demo database keeps
-    showing every feature."""
+    """The demo data behind tools/demo (the manifest's demo files), so that
+    the demo database keeps showing every feature."""
 
-    def test_demo_customers_cover_every_phase_and_feature(self):
-        partners = self.env["crm.lifecycle.demo"]._create_demo_data(customers=50)
-        self.assertEqual(len(partners), 50)
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # The test database is built without demo data: the files are loaded
+        # here as an installation loads them, before the registry is ready,
+        # the only time the superuser may write the creation dates that date
+        # the first contacts and deals.
+        idref = {}
+        with patch.object(cls.registry, "ready", False):
+            for filename in get_manifest("crm_lifecycle")["demo"]:
+                convert_file(
+                    cls.env(su=True),
+                    "crm_lifecycle",
+                    filename,
+                    idref,
+                    mode="init",
+                    noupdate=True,
+                    kind="demo",
+                )
+        cls.partners = cls._demo_records("res.partner")
+
+    @classmethod
+    def _demo_records(cls, model):
+        data = cls.env["ir.model.data"].search(
+            [
+                ("module", "=", "crm_lifecycle"),
+                ("model", "=", model),
+                ("name", "=like", "%\\_demo"),
+            ]
+        )
+        return cls.env[model].browse(data.mapped("res_id"))
+
+    def test_demo_customers_are_in_every_phase_since_up_to_two_years(self):
+        self.assertEqual(len(self.partners), 50)
         self.assertEqual(
-            set(partners.mapped("lifecycle_phase")),
+            set(self.partners.mapped("lifecycle_phase")),
             {"selection", "acquisition", "retention", "extension"},
         )
         history = self.env["crm.lifecycle.phase.history"].search(
-            [("partner_id", "in", partners.ids)]
+            [("partner_id", "in", self.partners.ids)]
         )
         # History rebuilt from two years of records, not all started today.
         self.assertGreater(len(set(history.mapped("date_start"))), 20)
-        invoices = self.env["account.move"].search(
-            [("partner_id", "in", partners.ids), ("move_type", "=", "out_invoice")]
-        )
+        first_contacts = self.partners.mapped("lifecycle_first_contact_date")
+        self.assertGreater((max(first_contacts) - min(first_contacts)).days, 365)
+        self.assertTrue(self.partners.filtered("lifecycle_first_purchase_date"))
+
+    def test_demo_invoices_are_paid_on_time_late_in_part_or_not(self):
+        invoices = self._demo_records("account.move")
+        self.assertEqual(set(invoices.mapped("state")), {"posted"})
         self.assertTrue(
             {"paid", "partial", "not_paid"} <= set(invoices.mapped("payment_state"))
         )
-        self.assertTrue(partners.filtered("loyalty_tier_id"))
-        self.assertTrue(partners.filtered(lambda p: p.nps_category == "promoter"))
-        self.assertTrue(partners.filtered(lambda p: p.nps_category == "detractor"))
+        graded = self.partners.filtered("payment_grade")
+        self.assertIn("A", graded.mapped("payment_grade"))
+        self.assertGreater(len(set(graded.mapped("payment_grade"))), 1)
+
+    def test_demo_loyalty_program_has_members_with_a_tier(self):
+        program = self.env.ref("crm_lifecycle.loyalty_program_lifecycle_demo")
+        self.assertEqual(self.env.company.lifecycle_loyalty_program_id, program)
+        members = self.partners.filtered("loyalty_tier_id")
+        self.assertTrue(members)
+        cards = self.env["loyalty.card"].search(
+            [("program_id", "=", program.id), ("partner_id", "in", self.partners.ids)]
+        )
+        self.assertLessEqual(members, cards.filtered("points").partner_id)
+
+    def test_demo_survey_answers_make_promoters_and_detractors(self):
+        answers = self._demo_records("survey.user_input")
+        self.assertEqual(set(answers.mapped("state")), {"done"})
+        responses = self.env["crm.lifecycle.survey.response"].search(
+            [("user_input_id", "in", answers.ids)]
+        )
+        self.assertEqual(len(responses), len(answers))
+        categories = set(self.partners.mapped("nps_category"))
+        self.assertTrue({"promoter", "passive", "detractor"} <= categories)
+
+    def test_demo_customers_have_retention_scores_and_one_funnel_bottleneck(self):
         self.assertGreater(
-            len(set(partners.filtered("rfm_segment").mapped("rfm_segment"))), 3
+            len(set(self.partners.filtered("rfm_segment").mapped("rfm_segment"))), 3
         )
         summary = self.env["crm.lifecycle.funnel.summary"].search([])
         self.assertEqual(len(summary.filtered("is_bottleneck")), 1)
