@@ -107,6 +107,84 @@ class ResConfigSettings(models.TransientModel):
         "amount, in the company currency.",
     )
 
+    # Satisfaction surveys
+    crm_lifecycle_survey_id = fields.Many2one(
+        "survey.survey",
+        string="Satisfaction Survey",
+        config_parameter="crm_lifecycle.survey_id",
+        domain=[("question_ids.crm_lifecycle_kind", "!=", False)],
+        help="The survey sent to customers. Empty: no invitations are sent.",
+    )
+    crm_lifecycle_survey_trigger = fields.Selection(
+        [("invoice_paid", "Invoice paid")],
+        string="Send After",
+        config_parameter="crm_lifecycle.survey_trigger",
+    )
+    crm_lifecycle_survey_delay_days = fields.Integer(
+        string="Delay (days)",
+        config_parameter="crm_lifecycle.survey_delay_days",
+    )
+    crm_lifecycle_survey_min_interval_days = fields.Integer(
+        string="Minimum Days Between Invitations",
+        config_parameter="crm_lifecycle.survey_min_interval_days",
+    )
+    crm_lifecycle_survey_max_per_run = fields.Integer(
+        string="Maximum Invitations per Run",
+        config_parameter="crm_lifecycle.survey_max_per_run",
+    )
+    crm_lifecycle_survey_promoter_tag_id = fields.Many2one(
+        "res.partner.category",
+        string="Promoter Tag",
+        config_parameter="crm_lifecycle.survey_promoter_tag_id",
+        help="Given to promoters, e.g. to ask them for referrals.",
+    )
+
+    # Retention
+    crm_lifecycle_rfm_window_days = fields.Integer(
+        string="RFM Window (days)",
+        config_parameter="crm_lifecycle.rfm_window_days",
+        help="Frequency and monetary scores count the purchases of this many "
+        "last days.",
+    )
+    crm_lifecycle_rfm_segment_tags = fields.Boolean(
+        string="Mirror RFM Segments as Tags",
+        config_parameter="crm_lifecycle.rfm_segment_tags",
+        help="Keep a contact tag per RFM segment on each customer, so that a "
+        "mass mailing can target a segment.",
+    )
+    crm_lifecycle_clv_horizon_months = fields.Integer(
+        string="CLV Horizon (months)",
+        config_parameter="crm_lifecycle.clv_horizon_months",
+    )
+    crm_lifecycle_clv_monthly_discount_rate = fields.Float(
+        string="Monthly Discount Rate",
+        config_parameter="crm_lifecycle.clv_monthly_discount_rate",
+        digits=(16, 4),
+        help="0.01 discounts each month's expected revenue by 1 %.",
+    )
+    crm_lifecycle_clv_penalizer = fields.Float(
+        string="CLV Fit Penalty",
+        config_parameter="crm_lifecycle.clv_penalizer",
+        digits=(16, 4),
+        help="L2 penalty used only when plain maximum likelihood does not "
+        "converge (small samples). 0: such companies get no churn or CLV "
+        "scores.",
+    )
+    crm_lifecycle_reminder_factor = fields.Float(
+        string="Reminder after Usual Interval ×",
+        config_parameter="crm_lifecycle.reminder_factor",
+        digits=(16, 2),
+    )
+    crm_lifecycle_reminder_churn_threshold = fields.Float(
+        string="Reminder above Churn Probability",
+        config_parameter="crm_lifecycle.reminder_churn_threshold",
+        digits=(16, 2),
+    )
+    crm_lifecycle_reminder_email = fields.Boolean(
+        string="E-mail the Customer Too",
+        config_parameter="crm_lifecycle.reminder_email",
+    )
+
     @api.constrains(
         "crm_lifecycle_payment_grade_a_ratio",
         "crm_lifecycle_payment_grade_b_ratio",
@@ -199,87 +277,3 @@ class ResConfigSettings(models.TransientModel):
             # set_param writes only a changed value, deletes a False one.
             params.set_param(PREFIX + name, value or False)
         return res
-
-
-class ResConfigSettingsSurvey(models.TransientModel):
-    _inherit = "res.config.settings"
-
-    crm_lifecycle_survey_id = fields.Many2one(
-        "survey.survey",
-        string="Satisfaction Survey",
-        config_parameter="crm_lifecycle.survey_id",
-        domain=[("question_ids.crm_lifecycle_kind", "!=", False)],
-        help="The survey sent to customers. Empty: no invitations are sent.",
-    )
-    crm_lifecycle_survey_trigger = fields.Selection(
-        [("invoice_paid", "Invoice paid")],
-        string="Send After",
-        config_parameter="crm_lifecycle.survey_trigger",
-    )
-    crm_lifecycle_survey_delay_days = fields.Integer(
-        string="Delay (days)",
-        config_parameter="crm_lifecycle.survey_delay_days",
-    )
-    crm_lifecycle_survey_min_interval_days = fields.Integer(
-        string="Minimum Days Between Invitations",
-        config_parameter="crm_lifecycle.survey_min_interval_days",
-    )
-    crm_lifecycle_survey_max_per_run = fields.Integer(
-        string="Maximum Invitations per Run",
-        config_parameter="crm_lifecycle.survey_max_per_run",
-    )
-    crm_lifecycle_survey_promoter_tag_id = fields.Many2one(
-        "res.partner.category",
-        string="Promoter Tag",
-        config_parameter="crm_lifecycle.survey_promoter_tag_id",
-        help="Given to promoters, e.g. to ask them for referrals.",
-    )
-
-
-class ResConfigSettingsRetention(models.TransientModel):
-    _inherit = "res.config.settings"
-
-    crm_lifecycle_rfm_window_days = fields.Integer(
-        string="RFM Window (days)",
-        config_parameter="crm_lifecycle.rfm_window_days",
-        help="Frequency and monetary scores count the purchases of this many "
-        "last days.",
-    )
-    crm_lifecycle_rfm_segment_tags = fields.Boolean(
-        string="Mirror RFM Segments as Tags",
-        config_parameter="crm_lifecycle.rfm_segment_tags",
-        help="Keep a contact tag per RFM segment on each customer, so that a "
-        "mass mailing can target a segment.",
-    )
-    crm_lifecycle_clv_horizon_months = fields.Integer(
-        string="CLV Horizon (months)",
-        config_parameter="crm_lifecycle.clv_horizon_months",
-    )
-    crm_lifecycle_clv_monthly_discount_rate = fields.Float(
-        string="Monthly Discount Rate",
-        config_parameter="crm_lifecycle.clv_monthly_discount_rate",
-        digits=(16, 4),
-        help="0.01 discounts each month's expected revenue by 1 %.",
-    )
-    crm_lifecycle_clv_penalizer = fields.Float(
-        string="CLV Fit Penalty",
-        config_parameter="crm_lifecycle.clv_penalizer",
-        digits=(16, 4),
-        help="L2 penalty used only when plain maximum likelihood does not "
-        "converge (small samples). 0: such companies get no churn or CLV "
-        "scores.",
-    )
-    crm_lifecycle_reminder_factor = fields.Float(
-        string="Reminder after Usual Interval ×",
-        config_parameter="crm_lifecycle.reminder_factor",
-        digits=(16, 2),
-    )
-    crm_lifecycle_reminder_churn_threshold = fields.Float(
-        string="Reminder above Churn Probability",
-        config_parameter="crm_lifecycle.reminder_churn_threshold",
-        digits=(16, 2),
-    )
-    crm_lifecycle_reminder_email = fields.Boolean(
-        string="E-mail the Customer Too",
-        config_parameter="crm_lifecycle.reminder_email",
-    )
