@@ -4,7 +4,7 @@ from .res_partner_pipeline import ALL_PASSES, PASS_LOYALTY, PASS_PAYMENT, PASS_P
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    _inherit = "account.move"  # pylint: disable=consider-merging-classes-inherited
 
     payment_warning = fields.Char(compute="_compute_payment_warning")
 

@@ -5,7 +5,7 @@ from .crm_lifecycle_loyalty_engine import awarded_points_sql
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    _inherit = "account.move"  # pylint: disable=consider-merging-classes-inherited
 
     lifecycle_loyalty_points = fields.Float(
         string="Loyalty Points Awarded",

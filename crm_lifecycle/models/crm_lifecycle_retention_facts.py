@@ -13,7 +13,7 @@ class CrmLifecycleRetentionFacts(models.AbstractModel):
     customer with its lifetimes summary and RFM inputs, read set-based, and
     the RFM quintile boundaries of a company's customers."""
 
-    _inherit = "crm.lifecycle.retention"
+    _inherit = "crm.lifecycle.retention"  # pylint: disable=consider-merging-classes-inherited
 
     @api.model
     def _stats_sql(self, company, today, window_days, partner_ids=None):

@@ -10,7 +10,7 @@ class CrmLifecycleRetentionFit(models.AbstractModel):
     customers, recorded as a crm.lifecycle.clv.fit with its parameters or
     the reason there are none."""
 
-    _inherit = "crm.lifecycle.retention"
+    _inherit = "crm.lifecycle.retention"  # pylint: disable=consider-merging-classes-inherited
 
     @api.model
     def _fit_company(self, company, today=None):

@@ -6,7 +6,7 @@ class CrmLifecycleRetentionReminder(models.AbstractModel):
     activity for the salesperson once per purchase cycle, and optionally an
     e-mail to the customer."""
 
-    _inherit = "crm.lifecycle.retention"
+    _inherit = "crm.lifecycle.retention"  # pylint: disable=consider-merging-classes-inherited
 
     @api.model
     def _reminder_due(self, values, today, settings):

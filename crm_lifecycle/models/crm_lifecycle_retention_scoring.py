@@ -12,7 +12,7 @@ class CrmLifecycleRetentionScoring(models.AbstractModel):
     lifetime value, written on the partners, and the segment mirrored as a
     partner tag."""
 
-    _inherit = "crm.lifecycle.retention"
+    _inherit = "crm.lifecycle.retention"  # pylint: disable=consider-merging-classes-inherited
 
     @api.model
     def _score_values(self, fit, rows, settings):

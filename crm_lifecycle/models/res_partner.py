@@ -24,7 +24,7 @@ _CONTACTS_WRITTEN = contextvars.ContextVar(
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _inherit = "res.partner"  # pylint: disable=consider-merging-classes-inherited
 
     lifecycle_phase = fields.Selection(
         PHASES,

@@ -10,7 +10,7 @@ FILTERED_COMPANY_FIELDS = ("rfm_segment", "payment_grade", "payment_trend")
 class ResPartner(models.Model):
     """The indexes the module's reads and filters on partners need."""
 
-    _inherit = "res.partner"
+    _inherit = "res.partner"  # pylint: disable=consider-merging-classes-inherited
 
     def init(self):
         res = super().init()

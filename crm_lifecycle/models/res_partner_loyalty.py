@@ -4,7 +4,7 @@ USER_GROUP = "crm_lifecycle.group_crm_lifecycle_user"
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _inherit = "res.partner"  # pylint: disable=consider-merging-classes-inherited
 
     # The company that ranks the customer is the engine's routing, not a
     # figure: it tells which company's figures the engine keeps up to date
@@ -29,7 +29,6 @@ class ResPartner(models.Model):
         groups=USER_GROUP,
     )
     loyalty_points = fields.Float(
-        string="Loyalty Points",
         compute="_compute_loyalty_card",
         digits=(16, 2),
         groups=USER_GROUP,

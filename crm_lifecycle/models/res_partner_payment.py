@@ -39,7 +39,7 @@ class ResPartner(models.Model):
     column on the commercial partner and searchable in the current company.
     """
 
-    _inherit = "res.partner"
+    _inherit = "res.partner"  # pylint: disable=consider-merging-classes-inherited
 
     # Odoo indexes a company-dependent field (its rows with a value) unless
     # told otherwise. None of these: such an index cannot serve a filter on

@@ -81,7 +81,7 @@ PENDING_KEY = "crm_lifecycle.pending_partner_ids"
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _inherit = "res.partner"  # pylint: disable=consider-merging-classes-inherited
 
     def _lifecycle_recompute(self, passes=ALL_PASSES):
         """Apply the automatic rules to these partners now: the passes of

@@ -52,7 +52,7 @@ def age_band(birthdate, today):
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _inherit = "res.partner"  # pylint: disable=consider-merging-classes-inherited
 
     # Scores are per company (a partner shared by two companies is a
     # different customer of each): company-dependent fields, written by

@@ -11,7 +11,7 @@ _SCAN_HINTS = {}
 class ResPartner(models.Model):
     """How the daily jobs walk the partners, one batch per call."""
 
-    _inherit = "res.partner"
+    _inherit = "res.partner"  # pylint: disable=consider-merging-classes-inherited
 
     @api.model
     def _lifecycle_without_jit(self):

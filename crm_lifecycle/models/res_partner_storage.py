@@ -54,7 +54,7 @@ def _converted(values_by_id, name, convert, records):
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _inherit = "res.partner"  # pylint: disable=consider-merging-classes-inherited
 
     @api.model
     def _lifecycle_flush_inputs(self):

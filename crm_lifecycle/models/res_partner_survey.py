@@ -6,7 +6,7 @@ USER_GROUP = "crm_lifecycle.group_crm_lifecycle_user"
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _inherit = "res.partner"  # pylint: disable=consider-merging-classes-inherited
 
     # The latest scores are per company, as the payment and RFM figures are,
     # and held on the customer (the commercial partner) only, as they are:
