@@ -17,6 +17,18 @@ RULE_SETTINGS = (
 )
 
 
+def purchase_sql(alias):
+    """The condition that makes a move of ``alias`` a purchase for the
+    phase rules: a posted customer invoice that no credit note reversed
+    in full."""
+    return SQL(
+        """%(m)s.move_type = 'out_invoice'
+           AND %(m)s.state = 'posted'
+           AND %(m)s.payment_state IS DISTINCT FROM 'reversed'""",
+        m=SQL.identifier(alias),
+    )
+
+
 @dataclass
 class PartnerFacts:
     """What the rules need to know of one commercial partner."""
@@ -80,13 +92,12 @@ class CrmLifecycleEngine(models.AbstractModel):
                        MIN(m.invoice_date)
                   FROM account_move m
                  WHERE m.commercial_partner_id = ANY(%(ids)s)
-                   AND m.move_type = 'out_invoice'
-                   AND m.state = 'posted'
-                   AND m.payment_state IS DISTINCT FROM 'reversed'
+                   AND %(purchase)s
                  GROUP BY m.commercial_partner_id
                 """,
                 ids=ids,
                 since=since,
+                purchase=purchase_sql("m"),
             )
         )
         for pid, total, recent, first in cr.fetchall():
@@ -117,15 +128,14 @@ class CrmLifecycleEngine(models.AbstractModel):
                       JOIN product_product p ON p.id = l.product_id
                       JOIN product_template t ON t.id = p.product_tmpl_id
                      WHERE m.commercial_partner_id = ANY(%(ids)s)
-                       AND m.move_type = 'out_invoice'
-                       AND m.state = 'posted'
-                       AND m.payment_state IS DISTINCT FROM 'reversed'
+                       AND %(purchase)s
                        AND m.invoice_date > %(since)s
                        AND l.display_type = 'product'
                      GROUP BY m.commercial_partner_id
                     """,
                     ids=cross_sell_ids,
                     since=since,
+                    purchase=purchase_sql("m"),
                 )
             )
             for pid, categories in cr.fetchall():

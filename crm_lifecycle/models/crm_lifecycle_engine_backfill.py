@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from .bulk import insert_rows
+from .crm_lifecycle_engine import purchase_sql
 from .crm_lifecycle_phase_history import PHASE_RANK
 
 
@@ -51,12 +52,11 @@ class CrmLifecycleEngine(models.AbstractModel):
                ARRAY_AGG(m.invoice_date ORDER BY m.invoice_date)
           FROM account_move m
          WHERE m.commercial_partner_id = ANY(%(ids)s)
-           AND m.move_type = 'out_invoice'
-           AND m.state = 'posted'
-           AND m.payment_state IS DISTINCT FROM 'reversed'
+           AND %(purchase)s
          GROUP BY m.commercial_partner_id
                 """,
                 ids=ids,
+                purchase=purchase_sql("m"),
             )
         )
         for pid, dates in self.env.cr.fetchall():
