@@ -5,7 +5,6 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, float_round
 
-from .bulk import insert_rows
 from .crm_lifecycle_loyalty_engine import (
     POINTS_DIGITS,
     awarded_points_sql,
@@ -184,60 +183,31 @@ class CrmLifecycleLoyaltyEnginePoints(models.AbstractModel):
     @api.model
     def _create_cards(self, vals_list):
         """Make these loyalty cards (program, partner, points, code; one per
-        program and partner), in the order given, as ``create()`` would, in
-        one INSERT: the daily job makes one per customer on its first run,
-        and ``create()`` spent 0.2 ms of Python on each (its defaults), then
-        an UPDATE for the stored company. The communication plan's creation
-        mail is sent as ``create()`` sends it; no "card created" note is
-        logged in each new card's chatter. Through ``create()`` after all
-        when another module gave the card a stored field to compute, a
-        default or a required one."""
+        program and partner) through ``create()``, in one call for the
+        list, so that every module that extends the card (sale_loyalty,
+        pos_loyalty, ...) sees it made and ``create()`` sends the creation
+        mail of the program's communication plan. The chatter stays silent,
+        as Odoo keeps it when it makes cards in bulk: the daily job makes
+        one card per customer on its first run, and a "card created" note,
+        its author as a follower and a tracked balance for each of them
+        would tell nobody anything. Returns the cards in the order given."""
         Card = self.env["loyalty.card"].sudo()
-        given = {"program_id", "partner_id", "points", "code", "company_id", "active"}
-        unknown = [
-            name
-            for name, field in Card._fields.items()
-            if field.store
-            and name not in given
-            and (field.compute or field.required or field.default)
-            and not field.automatic
-        ]
-        if unknown:
-            return Card.create(vals_list)
-        programs = (
-            self.env["loyalty.program"]
-            .sudo()
-            .browse({vals["program_id"] for vals in vals_list})
-        )
-        company = {program.id: program.company_id.id for program in programs}
-        rows = insert_rows(
-            Card,
-            [
-                dict(vals, company_id=company[vals["program_id"]], active=True)
-                for vals in vals_list
-            ],
-            returning=("program_id", "partner_id", "id"),
-        )
-        ids = {
-            (program_id, partner_id): card_id
-            for program_id, partner_id, card_id in rows
-        }
-        created = Card.browse(
-            ids[vals["program_id"], vals["partner_id"]] for vals in vals_list
-        )
-        created._send_creation_communication()
-        return created
+        created = Card.with_context(tracking_disable=True).create(vals_list)
+        # Without the silence: a later write on these cards (a new balance)
+        # is tracked as on any card.
+        return Card.browse(created.ids)
 
     @api.model
     def _free_card_codes(self, count):
         """``count`` new card codes drawn by Odoo, none already taken.
 
-        Odoo draws card codes at random from a space small enough that,
-        among tens of thousands of cards, a new code sometimes meets an old
-        one: the whole batch then failed. Codes that are taken are drawn
-        again, a few times. Checked before the cards are made rather than
-        by catching the refused INSERT, whose savepoint would write every
-        pending change of the batch first (each partner row twice a day).
+        Odoo's ``_generate_code`` draws from 32 random bits: among tens of
+        thousands of cards a new code meets an old one now and then (the
+        birthday bound), and the unique constraint would then fail the
+        whole batch. The codes are drawn by Odoo's own generator, checked,
+        and those taken drawn again, a few times. Checked before
+        ``create()`` rather than by catching its refused INSERT, whose
+        savepoint would flush every pending change of the batch first.
         """
         Card = self.env["loyalty.card"].sudo()
         codes = set()
@@ -268,9 +238,9 @@ class CrmLifecycleLoyaltyEnginePoints(models.AbstractModel):
     @api.model
     def _credit_points(self, deltas):
         """Write one history line per invoice whose points changed (what
-        each invoice has given is the sum of its lines), in one INSERT; the
-        cards missing are made with their balance, the others get their new
-        balance through the ORM (the balance is tracked on the card).
+        each invoice has given is the sum of its lines), through one
+        ``create()`` for all of them; the cards missing are made with their
+        balance, the others get their new balance through ``write()``.
 
         :param deltas: [(move_id, partner_id, program_id, delta, description)]
         """
@@ -283,44 +253,39 @@ class CrmLifecycleLoyaltyEnginePoints(models.AbstractModel):
                 for pair, points in balances.items()
             }
         )
-        self.env.cr.execute(
-            SQL(
-                """
-                INSERT INTO loyalty_history
-                       (card_id, description, issued, used, order_model, order_id,
-                        lifecycle_kind, lifecycle_date,
-                        create_uid, create_date, write_uid, write_date)
-                SELECT v.card_id, v.description,
-                       GREATEST(v.delta, 0), GREATEST(-v.delta, 0),
-                       'account.move', v.move_id,
-                       CASE WHEN v.delta > 0 THEN 'earn' ELSE 'take_back' END,
-                       %(today)s, %(uid)s, %(now)s, %(uid)s, %(now)s
-                  FROM unnest(%(moves)s::int[], %(cards)s::int[],
-                              %(deltas)s::float8[], %(descriptions)s::text[])
-                       AS v(move_id, card_id, delta, description)
-                """,
-                today=fields.Date.context_today(self),
-                uid=self.env.uid,
-                now=self.env.cr.now(),
-                moves=[move_id for move_id, _p, _prog, _d, _t in deltas],
-                cards=[
-                    cards[program_id, partner_id].id
-                    for _m, partner_id, program_id, _d, _t in deltas
-                ],
-                deltas=[delta for _m, _p, _prog, delta, _t in deltas],
-                descriptions=[text for _m, _p, _prog, _d, text in deltas],
-            )
+        today = fields.Date.context_today(self)
+        self.env["loyalty.history"].sudo().create(
+            [
+                {
+                    "card_id": cards[program_id, partner_id].id,
+                    "description": text,
+                    "issued": max(delta, 0.0),
+                    "used": max(-delta, 0.0),
+                    "order_model": "account.move",
+                    "order_id": move_id,
+                    "lifecycle_kind": "earn" if delta > 0 else "take_back",
+                    "lifecycle_date": today,
+                }
+                for move_id, partner_id, program_id, delta, text in deltas
+            ]
         )
-        self.env["loyalty.history"].invalidate_model()
-        self.env["loyalty.card"].invalidate_model(["history_ids"])
+        # Not a stored field: read from the history by SQL, unknown to the
+        # ORM's dependencies.
         self.env["account.move"].invalidate_model(["lifecycle_loyalty_points"])
+        # The balance is tracked on the card: written through the ORM, one
+        # write() per new balance rather than per card.
         created_ids = set(created.ids)
+        new_balances = defaultdict(list)
         for pair, delta in balances.items():
             card = cards[pair]
             if card.id not in created_ids:
-                card.points = float_round(
+                points = float_round(
                     card.points + delta, precision_digits=POINTS_DIGITS
                 )
+                new_balances[points].append(card.id)
+        Card = self.env["loyalty.card"].sudo()
+        for points, card_ids in new_balances.items():
+            Card.browse(card_ids).write({"points": points})
 
     @api.model
     def _history_templates(self):
