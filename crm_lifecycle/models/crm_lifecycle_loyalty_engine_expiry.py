@@ -55,44 +55,73 @@ class CrmLifecycleLoyaltyEngineExpiry(models.AbstractModel):
                 lots[card_id].append((day, issued))
             consumed[card_id] += used
         today = fields.Date.context_today(self)
+        lines = []
         for card in cards:
             company = companies[card.program_id]
-            self._expire_card(card, company, lots[card.id], consumed[card.id], today)
+            vals = self._expire_card(
+                card, company, lots[card.id], consumed[card.id], today
+            )
+            if vals:
+                lines.append(vals)
+        expired = self._write_expiries(cards, lines)
+        # After the expiry, so that a warning tells the balance left.
+        for card in cards:
+            company = companies[card.program_id]
+            warning_days = company.lifecycle_loyalty_expiry_warning_days
+            if not warning_days:
+                continue
+            months = relativedelta(months=company.lifecycle_loyalty_expiry_months)
+            self._warn_card(
+                card,
+                lots[card.id],
+                consumed[card.id] + expired.get(card.id, 0.0),
+                today + timedelta(days=warning_days) - months,
+                months,
+            )
 
     @api.model
     def _expire_card(self, card, company, lots, consumed, today):
+        """The values of the history line that expires the points of
+        ``card`` earned up to the company's expiry months ago (``lots``:
+        [(day, points earned)], oldest first) and not ``consumed`` since;
+        an empty dict when none expire."""
         months = relativedelta(months=company.lifecycle_loyalty_expiry_months)
         limit = today - months
         old = sum(issued for day, issued in lots if day <= limit)
         expired = float_round(
             min(max(old - consumed, 0.0), card.points), precision_digits=POINTS_DIGITS
         )
-        if expired > 0:
-            self.env["loyalty.history"].sudo().create(
-                {
-                    "card_id": card.id,
-                    "description": self.env._(
-                        "Points earned until %(date)s expired",
-                        date=fields.Date.to_string(limit),
-                    ),
-                    "used": expired,
-                    "lifecycle_kind": "expiry",
-                    "lifecycle_date": today,
-                }
+        if expired <= 0:
+            return {}
+        return {
+            "card_id": card.id,
+            "description": self.env._(
+                "Points earned until %(date)s expired",
+                date=fields.Date.to_string(limit),
+            ),
+            "used": expired,
+            "lifecycle_kind": "expiry",
+            "lifecycle_date": today,
+        }
+
+    @api.model
+    def _write_expiries(self, cards, vals_list):
+        """Write the expiry lines ``vals_list`` (see _expire_card) in one
+        ``create()`` and take their points off the cards, one ``write()``
+        per new balance (it is tracked). Returns {card_id: points expired}."""
+        expired = {vals["card_id"]: vals["used"] for vals in vals_list}
+        if not vals_list:
+            return expired
+        self.env["loyalty.history"].sudo().create(vals_list)
+        new_balances = defaultdict(list)
+        for card in cards.filtered(lambda c: c.id in expired):
+            points = float_round(
+                card.points - expired[card.id], precision_digits=POINTS_DIGITS
             )
-            card.points = float_round(
-                card.points - expired, precision_digits=POINTS_DIGITS
-            )
-            consumed += expired
-        warning_days = company.lifecycle_loyalty_expiry_warning_days
-        if warning_days:
-            self._warn_card(
-                card,
-                lots,
-                consumed,
-                today + timedelta(days=warning_days) - months,
-                months,
-            )
+            new_balances[points].append(card.id)
+        for points, card_ids in new_balances.items():
+            cards.browse(card_ids).write({"points": points})
+        return expired
 
     @api.model
     def _warn_card(self, card, lots, consumed, warn_limit, months):
