@@ -20,6 +20,9 @@ from . import loyalty_card
 from . import account_move_loyalty
 from . import crm_lifecycle_loyalty_tier
 from . import crm_lifecycle_loyalty_engine
+from . import crm_lifecycle_loyalty_engine_points
+from . import crm_lifecycle_loyalty_engine_tiers
+from . import crm_lifecycle_loyalty_engine_expiry
 from . import res_partner_loyalty
 from . import crm_lifecycle_payment_installment
 from . import crm_lifecycle_payment_figures

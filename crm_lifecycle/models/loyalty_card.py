@@ -100,16 +100,6 @@ class LoyaltyCard(models.Model):
 
     @api.model
     def _lifecycle_expire_batch(self, today, ids):
-        self.env["crm.lifecycle.loyalty.engine"].sudo()._expire_points(
-            self.sudo().browse(ids)
-        )
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                "UPDATE loyalty_card SET lifecycle_expiry_check_date = %s"
-                " WHERE id = ANY(%s)",
-                today,
-                ids,
-            )
-        )
-        self.invalidate_model(["lifecycle_expiry_check_date"])
+        cards = self.sudo().browse(ids)
+        self.env["crm.lifecycle.loyalty.engine"].sudo()._expire_points(cards)
+        cards.write({"lifecycle_expiry_check_date": today})

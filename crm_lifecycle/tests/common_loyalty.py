@@ -1,6 +1,7 @@
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from unittest.mock import patch
 
-from odoo import Command, fields
+from odoo import Command, api, fields
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
@@ -157,3 +158,26 @@ class LoyaltyCommon(AccountTestInvoicingCommon):
     def _recompute(self, partners=None):
         (partners or self.customer)._lifecycle_recompute()
         self.env.cr.flush()
+
+    @contextmanager
+    def spy_create(self, *model_names):
+        """Stand in for another module's ``create()`` override of these
+        models (sale_loyalty's, pos_loyalty's, ...): yields {model name:
+        [the list of values of each call]}."""
+        calls = {name: [] for name in model_names}
+
+        def spy(original):
+            @api.model_create_multi
+            def create(records, vals_list):
+                calls[records._name].append([dict(vals) for vals in vals_list])
+                return original(records, vals_list)
+
+            return create
+
+        with ExitStack() as stack:
+            for name in model_names:
+                model_class = type(self.env[name])
+                stack.enter_context(
+                    patch.object(model_class, "create", spy(model_class.create))
+                )
+            yield calls

@@ -2,6 +2,8 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
+from odoo import fields
+
 from .common_loyalty import LoyaltyCommon
 
 
@@ -89,6 +91,34 @@ class TestLoyaltyExpiry(LoyaltyCommon):
         with freeze_time("2026-06-01"):
             self._run_cron()
             self.assertEqual(card.points, 0.0)
+
+    def test_expiry_lines_of_a_batch_are_made_in_one_create(self):
+        """The expiry lines of the cards of a batch go through one create()
+        that a module extending the history line sees."""
+        other = self.env["res.partner"].create({"name": "Other", "company_id": False})
+        with freeze_time("2024-01-10"):
+            self._pay(self._invoice(300.0, invoice_date="2024-01-10"))
+            self._pay(self._invoice(100.0, partner=other, invoice_date="2024-01-10"))
+        cards = self._card() + self._card(other)
+        with (
+            freeze_time("2025-03-01"),
+            self.spy_create("loyalty.history") as calls,
+        ):
+            self._run_cron()
+            self.assertEqual(len(calls["loyalty.history"]), 1)
+            self.assertEqual(
+                sorted(
+                    (vals["card_id"], vals["used"], vals["lifecycle_kind"])
+                    for vals in calls["loyalty.history"][0]
+                    if vals["card_id"] in cards.ids
+                ),
+                sorted(zip(cards.ids, [300.0, 100.0], ["expiry"] * 2, strict=True)),
+            )
+            self.assertEqual(cards.mapped("points"), [0.0, 0.0])
+            self.assertEqual(
+                cards.mapped("lifecycle_expiry_check_date"),
+                [fields.Date.to_date("2025-03-01")] * 2,
+            )
 
     def test_expiry_off_by_default_keeps_points(self):
         self.company.lifecycle_loyalty_expiry_months = 0

@@ -3,6 +3,8 @@ from unittest.mock import patch
 from odoo import Command, fields
 from odoo.tests import tagged
 
+from odoo.addons.crm_lifecycle.models.engine_path import events_held
+
 from .common import flush_events
 from .common_loyalty import LoyaltyCommon
 
@@ -11,6 +13,24 @@ from .common_loyalty import LoyaltyCommon
 class TestLoyaltyPoints(LoyaltyCommon):
     def _history(self, card=None):
         return (card or self._card()).history_ids.sorted("id")
+
+    def _paid_quietly(self, amount, partner=None):
+        """An invoice of ``amount`` posted and paid, its events held: the
+        engine has not seen it yet."""
+        with events_held():
+            invoice = self._invoice(amount, partner=partner)
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=invoice.ids
+            ).create({})._create_payments()
+            self.env.flush_all()
+        return invoice
+
+    def _commit_mail(self):
+        """What a commit does for the chatter: tracking is written then (and
+        a record made in the transaction is tracked from the next one)."""
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        self.env["loyalty.card"].invalidate_model(["message_ids"])
 
     def test_paid_invoice_credits_card_with_history_line(self):
         invoice = self._invoice(250.0)
@@ -32,6 +52,58 @@ class TestLoyaltyPoints(LoyaltyCommon):
         )
         self.assertIn(invoice.name, line.description)
         self.assertEqual(line.lifecycle_kind, "earn")
+
+    def test_cards_and_history_lines_are_made_through_create(self):
+        """A module that extends the card's or the history line's create()
+        (sale_loyalty, pos_loyalty, ...) sees every card and line the
+        engine makes: one create() with the list for the batch; the new
+        cards are silent in the chatter, as when Odoo makes cards in bulk;
+        a new balance of an existing card is tracked."""
+        other = self.env["res.partner"].create(
+            {"name": "Other Customer", "company_id": False}
+        )
+        invoices = self._paid_quietly(100.0) + self._paid_quietly(200.0)
+        invoices += self._paid_quietly(300.0, partner=other)
+        self.assertFalse(self._card(), "no recompute while the events are held")
+        partners = self.customer + other
+        Engine = self.env["crm.lifecycle.loyalty.engine"].sudo()
+        with self.spy_create("loyalty.card", "loyalty.history") as calls:
+            Engine._recompute(partners)
+        self._commit_mail()
+        self.assertEqual(len(calls["loyalty.card"]), 1)
+        self.assertEqual(
+            sorted(
+                (vals["partner_id"], vals["points"])
+                for vals in calls["loyalty.card"][0]
+            ),
+            sorted([(self.customer.id, 300.0), (other.id, 300.0)]),
+        )
+        self.assertEqual(len(calls["loyalty.history"]), 1)
+        self.assertEqual(
+            sorted(
+                (vals["order_id"], vals["issued"])
+                for vals in calls["loyalty.history"][0]
+            ),
+            sorted(zip(invoices.ids, [100.0, 200.0, 300.0], strict=True)),
+        )
+        card = self._card()
+        self.assertEqual(card.points, 300.0)
+        self.assertEqual(len(card.history_ids), 2)
+        self.assertFalse((card + self._card(other)).message_ids)
+
+        self._paid_quietly(50.0)
+        with self.spy_create("loyalty.card", "loyalty.history") as calls:
+            Engine._recompute(self.customer)
+        self._commit_mail()
+        self.assertEqual(calls["loyalty.card"], [], "the card exists")
+        self.assertEqual(len(calls["loyalty.history"]), 1)
+        self.assertEqual(card.points, 350.0)
+        tracked = card.message_ids.tracking_value_ids.filtered(
+            lambda t: t.field_id.name == "points"
+        )
+        self.assertEqual(
+            (tracked.old_value_float, tracked.new_value_float), (300.0, 350.0)
+        )
 
     def test_card_code_already_taken_draws_a_new_one(self):
         """Odoo's random card codes can meet an existing one at scale: the
