@@ -13,7 +13,7 @@ class CrmLifecycleLoyaltyEngineExpiry(models.AbstractModel):
     """Expiry: the points earned more than the company's expiry months ago
     and not used since, and the warning of the points about to expire."""
 
-    _inherit = "crm.lifecycle.loyalty.engine"
+    _inherit = "crm.lifecycle.loyalty.engine"  # pylint: disable=consider-merging-classes-inherited
 
     # ------------------------------------------------------------
     # Expiry

@@ -22,7 +22,7 @@ class CrmLifecycleLoyaltyEnginePoints(models.AbstractModel):
     """Points on payment: what each invoice is worth now against what its
     history lines say it gave, credited to the customer's card."""
 
-    _inherit = "crm.lifecycle.loyalty.engine"
+    _inherit = "crm.lifecycle.loyalty.engine"  # pylint: disable=consider-merging-classes-inherited
 
     # ------------------------------------------------------------
     # Points on payment

@@ -19,7 +19,7 @@ class CrmLifecycleLoyaltyEngineTiers(models.AbstractModel):
     earned or the money paid in the last 12 months, its tier's pricelist
     and the mail of a tier move."""
 
-    _inherit = "crm.lifecycle.loyalty.engine"
+    _inherit = "crm.lifecycle.loyalty.engine"  # pylint: disable=consider-merging-classes-inherited
 
     # ------------------------------------------------------------
     # Tiers
