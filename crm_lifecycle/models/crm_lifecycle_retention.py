@@ -94,17 +94,20 @@ class CrmLifecycleRetention(models.AbstractModel):
 
     @api.model
     def _todo_sql(self, company, today):
-        key = str(company.id)
+        Partner = self.env["res.partner"]
+        score_date = Partner._lifecycle_company_value_sql(
+            "p", "retention_score_date", company
+        )
+        segment = Partner._lifecycle_company_value_sql("p", "rfm_segment", company)
         return SQL(
             """
             SELECT p.id FROM res_partner p
              WHERE p.active AND p.id = p.commercial_partner_id
-               AND ((p.retention_score_date ->> %(key)s) IS NULL
-                    OR (p.retention_score_date ->> %(key)s)::date < %(today)s)
+               AND (%(score_date)s IS NULL OR %(score_date)s < %(today)s)
                -- A customer of the company, or one whose scores must be
                -- cleared: one index probe per partner left, rather than
                -- hashing every invoice of the company for each batch.
-               AND ((p.rfm_segment ->> %(key)s) IS NOT NULL
+               AND (%(segment)s IS NOT NULL
                     OR EXISTS (
                         SELECT 1 FROM account_move m
                          WHERE m.commercial_partner_id = p.id
@@ -112,7 +115,8 @@ class CrmLifecycleRetention(models.AbstractModel):
                            AND m.company_id = %(company)s
                            AND m.state = 'posted'))
             """,
-            key=key,
+            score_date=score_date,
+            segment=segment,
             today=today,
             company=company.id,
         )
