@@ -33,3 +33,5 @@ from . import test_trust_rpc
 from . import test_multicompany_figures
 from . import test_lifecycle_pipeline
 from . import test_storage_helper
+from . import test_complaint_portal
+from . import test_complaint_portal_tour
