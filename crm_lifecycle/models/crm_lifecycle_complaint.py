@@ -51,7 +51,9 @@ class CrmLifecycleComplaint(models.Model):
         store=True,
         index=True,
     )
-    email_from = fields.Char(string="E-mail", related="partner_id.email", readonly=True)
+    # The address the case came from (the mail gateway's loop detection
+    # searches it), or the contact's at creation.
+    email_from = fields.Char(string="E-mail")
     company_id = fields.Many2one(
         "res.company",
         required=True,
@@ -71,6 +73,7 @@ class CrmLifecycleComplaint(models.Model):
         index=True,
         tracking=True,
         domain=[("share", "=", False)],
+        default=lambda self: self._default_user(),
     )
     stage_id = fields.Many2one(
         "crm.lifecycle.complaint.stage",
@@ -190,6 +193,12 @@ class CrmLifecycleComplaint(models.Model):
             complaint.access_url = f"/my/complaints/{complaint.id}"
 
     @api.model
+    def _default_user(self):
+        # A case made by a portal user (as superuser) has no owner but the
+        # category's.
+        return self.env.user if not self.env.user.share else False
+
+    @api.model
     def _default_stage(self):
         return self.env["crm.lifecycle.complaint.stage"].search(
             [("is_closed", "=", False)], limit=1
@@ -211,9 +220,8 @@ class CrmLifecycleComplaint(models.Model):
             self._check_stage_exists(vals)
             if vals.get("category_id") and not vals.get("user_id"):
                 owner = categories.browse(vals["category_id"]).sudo().user_id
-                vals["user_id"] = owner.id or self.env.context.get(
-                    "default_user_id", False
-                )
+                if owner:
+                    vals["user_id"] = owner.id
             if not vals.get("name") or vals["name"] == "/":
                 vals["name"] = (
                     self.env["ir.sequence"]
@@ -222,11 +230,18 @@ class CrmLifecycleComplaint(models.Model):
                     or "/"
                 )
             vals.setdefault("stage_date", vals.get("date_open") or now)
+            if not vals.get("email_from") and vals.get("partner_id"):
+                vals["email_from"] = (
+                    self.env["res.partner"].browse(vals["partner_id"]).sudo().email
+                )
         complaints = super().create(vals_list)
         for complaint in complaints:
             if complaint.stage_id.is_closed:
                 complaint._clock_close(complaint.stage_date)
         complaints._clock_plan()
+        for complaint in complaints:
+            # The customer follows its case: the answers reach them.
+            complaint.message_subscribe(partner_ids=complaint.partner_id.ids)
         complaints._complaint_mark_pending()
         return complaints
 
@@ -376,26 +391,29 @@ class CrmLifecycleComplaint(models.Model):
             partner = self.env["res.partner"]._complaint_partner_from_email(
                 msg_dict["email_from"]
             )
+            # The gateway posts the e-mail with this author: the new contact.
+            msg_dict["author_id"] = partner.id
         values.setdefault("partner_id", partner.id)
+        # The customer's salesperson, unless the category names an owner.
+        values.setdefault("user_id", partner.commercial_partner_id.user_id.id)
         values.setdefault(
             "subject", msg_dict.get("subject") or self.env._("(no subject)")
         )
         values.setdefault("description", msg_dict.get("body"))
         values.setdefault("source", "email")
-        # The gateway runs as the superuser: no owner but the category's.
+        # Numbered by the sequence, not named after the subject.
+        values.setdefault("name", "/")
+        # The gateway runs as the superuser, who owns no case.
         return super(
             CrmLifecycleComplaint, self.with_context(default_user_id=False)
         ).message_new(msg_dict, custom_values=values)
 
     def _message_get_suggested_recipients(self):
         recipients = super()._message_get_suggested_recipients()
-        for complaint in self:
-            if complaint.partner_id:
-                complaint._message_add_suggested_recipient(
-                    recipients,
-                    partner=complaint.partner_id,
-                    reason=self.env._("Customer"),
-                )
+        if self.partner_id:
+            self._message_add_suggested_recipient(
+                recipients, partner=self.partner_id, reason=self.env._("Customer")
+            )
         return recipients
 
     # ------------------------------------------------------------
