@@ -369,7 +369,6 @@ class CrmLifecycleComplaint(models.Model):
         if self.date_first_response or message.message_type not in (
             "comment",
             "email",
-            "email_outgoing",
         ):
             return result
         if message.subtype_id.internal or message.is_internal:

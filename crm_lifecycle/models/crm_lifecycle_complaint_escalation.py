@@ -1,4 +1,3 @@
-import functools
 import logging
 
 from odoo import api, fields, models
@@ -34,7 +33,7 @@ class CrmLifecycleComplaint(models.Model):
         Batch = self.env["crm.lifecycle.batch"]
         result = Batch._run_batch(
             ids,
-            functools.partial(self.sudo()._escalate_batch),
+            self.sudo()._escalate_batch,
             LABEL,
             noun="complaint",
             logger=_logger,

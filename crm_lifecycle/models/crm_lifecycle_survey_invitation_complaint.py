@@ -77,3 +77,10 @@ class CrmLifecycleSurveyInvitation(models.Model):
         invitation = self.sudo().create(dict(values, state="sent"))
         invitation._crm_lifecycle_send(settings["survey"])
         return invitation
+
+    def _crm_lifecycle_template(self):
+        if self.complaint_id:
+            return self.env.ref(
+                "crm_lifecycle.mail_template_complaint_survey_invitation"
+            )
+        return super()._crm_lifecycle_template()

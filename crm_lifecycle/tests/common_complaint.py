@@ -32,7 +32,26 @@ class CrmLifecycleComplaintCommon(CrmLifecycleSurveyCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.calendar = cls.env["resource.calendar"].create(
-            {"name": "Complaint desk", "tz": "UTC"}
+            {
+                "name": "Complaint desk",
+                "tz": "UTC",
+                "attendance_ids": [
+                    Command.create(
+                        {
+                            "name": f"Day {day} {hour_from}",
+                            "dayofweek": str(day),
+                            "hour_from": hour_from,
+                            "hour_to": hour_to,
+                            "day_period": period,
+                        }
+                    )
+                    for day in range(5)
+                    for hour_from, hour_to, period in (
+                        (8, 12, "morning"),
+                        (13, 17, "afternoon"),
+                    )
+                ],
+            }
         )
         cls.env["resource.calendar.leaves"].create(
             {
