@@ -463,6 +463,8 @@ class CrmLifecycleComplaint(models.Model):
                 "sale_order_id": order.id,
                 "invoice_id": invoice.id,
                 "source": "portal",
+                # The customer's salesperson, unless the category names one.
+                "user_id": commercial.user_id.id,
                 "company_id": (company or self.env.company).id,
             }
         )
