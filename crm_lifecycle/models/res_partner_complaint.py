@@ -64,9 +64,8 @@ class ResPartner(models.Model):
         string="Complaint Cases",
         groups=USER_GROUP,
     )
-
     complaint_case_count = fields.Integer(
-        string="Complaint Cases",
+        string="Number of Complaint Cases",
         compute="_compute_complaint_case_count",
         groups=USER_GROUP,
     )
