@@ -37,7 +37,7 @@ class TestComplaintPortalTour(CrmLifecycleCommon, HttpCase):
         self.assertFalse(case.is_closed)
 
         self.start_tour(
-            f"/odoo/crm.lifecycle.complaint/{case.id}",
+            f"/odoo/action-crm_lifecycle.crm_lifecycle_complaint_action/{case.id}",
             "crm_lifecycle_complaint_answer_tour",
             login=self.sales_user.login,
         )

@@ -42,7 +42,7 @@ registry.category("web_tour.tours").add("crm_lifecycle_complaint_answer_tour", {
     steps: () => [
         {
             content: "The case submitted in the portal is open",
-            trigger: ".o_form_view div[name=partner_id]:contains(Deniz Arslan)",
+            trigger: ".o_form_view div[name=name]:contains(CASE/)",
         },
         {
             content: "Answer the customer",
@@ -62,6 +62,11 @@ registry.category("web_tour.tours").add("crm_lifecycle_complaint_answer_tour", {
         {
             content: "The answer is in the conversation",
             trigger: ".o-mail-Message-body:contains(We are sending a replacement sensor today.)",
+        },
+        {
+            content: "Open the resolution",
+            trigger: ".o_form_view .o_notebook .nav-link:contains(Resolution)",
+            run: "click",
         },
         {
             content: "Say how the case was resolved",
