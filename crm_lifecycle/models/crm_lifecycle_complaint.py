@@ -473,4 +473,6 @@ class CrmLifecycleComplaint(models.Model):
             record_id = int(value)
         except (TypeError, ValueError):
             return None
+        if not 0 < record_id < 2**31:
+            return None
         return self.env[model].sudo().browse(record_id).exists() or None
