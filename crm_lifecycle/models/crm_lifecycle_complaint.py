@@ -432,26 +432,19 @@ class CrmLifecycleComplaint(models.Model):
         subject = (values.get("subject") or "").strip()
         if not subject:
             raise UserError(self.env._("Give your complaint a subject."))
-        order = (
-            self.env["sale.order"]
-            .sudo()
-            .browse(int(values.get("sale_order_id") or 0))
-            .exists()
-        )
-        invoice = (
-            self.env["account.move"]
-            .sudo()
-            .browse(int(values.get("invoice_id") or 0))
-            .exists()
-        )
-        if values.get("sale_order_id") and (
-            not order or order.partner_id.commercial_partner_id != commercial
+        order = self._portal_record("sale.order", values.get("sale_order_id"))
+        invoice = self._portal_record("account.move", values.get("invoice_id"))
+        if order is None or (
+            order and order.partner_id.commercial_partner_id != commercial
         ):
             raise UserError(self.env._("This order is not one of yours."))
-        if values.get("invoice_id") and (
-            not invoice
-            or invoice.commercial_partner_id != commercial
-            or invoice.move_type not in ("out_invoice", "out_refund")
+        if invoice is None or (
+            invoice
+            and (
+                invoice.commercial_partner_id != commercial
+                or invoice.move_type not in ("out_invoice", "out_refund")
+                or invoice.state != "posted"
+            )
         ):
             raise UserError(self.env._("This invoice is not one of yours."))
         company = order.company_id or invoice.company_id or partner.company_id
@@ -468,3 +461,18 @@ class CrmLifecycleComplaint(models.Model):
                 "company_id": (company or self.env.company).id,
             }
         )
+
+    @api.model
+    def _portal_record(self, model, value):
+        """The record of ``model`` a portal form names by its id (as
+        superuser): empty when none is named, None when it names nothing
+        that exists."""
+        if not value:
+            return self.env[model]
+        try:
+            record_id = int(value)
+        except (TypeError, ValueError):
+            return None
+        if not 0 < record_id < 2**31:
+            return None
+        return self.env[model].sudo().browse(record_id).exists() or None

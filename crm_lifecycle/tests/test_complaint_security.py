@@ -161,6 +161,10 @@ class TestComplaintBadInput(CrmLifecycleComplaintCommon):
             Complaint._portal_create(
                 self.contact, {"subject": "Late", "invoice_id": invoice.id}
             )
+        with self._refused(UserError, "not one of yours"):
+            Complaint._portal_create(
+                self.contact, {"subject": "Late", "invoice_id": "1; DROP"}
+            )
         with self._refused(UserError, "subject"):
             Complaint._portal_create(self.contact, {"subject": " "})
         self.assertEqual(Complaint.search_count([]), before)
