@@ -142,6 +142,9 @@ class ComplaintPortal(CustomerPortal):
             record_id = int(raw_id)
         except (TypeError, ValueError):
             raise UserError(message) from None
+        # Beyond PostgreSQL's integer the query itself would fail.
+        if not 0 < record_id < 2**31:
+            raise UserError(message)
         documents = self._complaint_documents(model, domain + [("id", "=", record_id)])
         if not documents:
             raise UserError(message)

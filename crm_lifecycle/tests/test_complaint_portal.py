@@ -330,6 +330,11 @@ class TestComplaintPortalForm(CrmLifecycleComplaintPortalCommon, HttpCase):
             ),
             ({"sale_order_id": "not-a-number"}, "This order is not one of yours."),
             (
+                {"invoice_id": "99999999999999999999"},
+                "This invoice is not one of yours.",
+            ),
+            ({"invoice_id": "-3"}, "This invoice is not one of yours."),
+            (
                 {"sale_order_id": str(self.order_boreas.id + 10000)},
                 "This order is not one of yours.",
             ),
