@@ -36,6 +36,9 @@ class CrmLifecycleSurveyInvitation(models.Model):
         complaints = complaints.sudo()
         if not settings or not complaints:
             return self
+        # The throttles read the invitations in SQL: an answer recorded in
+        # this transaction counts.
+        self.flush_model()
         known = self.sudo().search([("complaint_id", "in", complaints.ids)])
         complaints -= known.complaint_id
         if not complaints:

@@ -58,4 +58,4 @@ class TestComplaintEscalation(CrmLifecycleComplaintCommon):
         with freeze_time(datetime(2024, 6, 20, 9, 0)):
             self.env["crm.lifecycle.complaint"]._cron_escalate()
         self.assertFalse(self._escalations(closed) | self._escalations(waiting))
-        self.assertFalse((closed | waiting).mapped("sla_breached"))
+        self.assertFalse(any((closed | waiting).mapped("sla_breached")))

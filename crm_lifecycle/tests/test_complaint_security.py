@@ -96,7 +96,12 @@ class TestComplaintSecurity(CrmLifecycleComplaintCommon):
         elsewhere = self._case(company_id=company_2.id, category_id=False)
         self.manager.company_ids = [Command.link(company_2.id)]
         cases = self.env["crm.lifecycle.complaint"].with_user(self.manager)
-        self.assertNotIn(elsewhere, cases.search(self._scope()))
+        self.assertNotIn(
+            elsewhere,
+            cases.with_context(allowed_company_ids=self.env.company.ids).search(
+                self._scope()
+            ),
+        )
         self.assertIn(
             elsewhere,
             cases.with_context(allowed_company_ids=company_2.ids).search(self._scope()),
