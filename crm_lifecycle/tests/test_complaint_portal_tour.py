@@ -1,6 +1,6 @@
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import CrmLifecycleCommon
+from .common import CrmLifecycleCommon, flush_events
 
 
 @tagged("post_install", "-at_install")
@@ -55,3 +55,13 @@ class TestComplaintPortalTour(CrmLifecycleCommon, HttpCase):
         self.env.invalidate_all()
         reply = case.message_ids.filtered(lambda m: "Received, thank you." in m.body)
         self.assertEqual(reply.author_id, deniz.partner_id)
+
+        self.start_tour(
+            f"/odoo/res.partner/{self.customer.id}",
+            "crm_lifecycle_complaint_customer_form_tour",
+            login=self.sales_user.login,
+        )
+        flush_events(self.env)
+        self.env.invalidate_all()
+        self.assertEqual(self.customer.complaint_count, 1)
+        self.assertEqual(self.customer.complaint_open_count, 0)

@@ -119,3 +119,21 @@ registry.category("web_tour.tours").add("crm_lifecycle_complaint_portal_resolved
         },
     ],
 });
+
+registry.category("web_tour.tours").add("crm_lifecycle_complaint_customer_form_tour", {
+    steps: () => [
+        {
+            content: "The customer's form counts the case",
+            trigger: ".o_form_view button[name=action_view_complaints]:contains(Complaints):contains(1)",
+        },
+        {
+            content: "Open the customer's complaints",
+            trigger: ".o_form_view .o_notebook .nav-link:contains(Complaints)",
+            run: "click",
+        },
+        {
+            content: "The case is there, closed",
+            trigger: ".o_form_view div[name=complaint_ids] .o_data_row:contains(Sensor arrived broken):contains(Tour Solved)",
+        },
+    ],
+});
