@@ -1,3 +1,4 @@
+from . import controllers
 from . import models
 from . import wizard
 from . import report
@@ -18,7 +19,9 @@ def post_init_hook(env):
 def uninstall_hook(env):
     """Remove what Odoo does not remove with the module's data: the indexes
     it created on other modules' tables, its settings, its reminders'
-    activity type in use, and the tags that mirrored the RFM segments."""
+    activity type in use, the tags that mirrored the RFM segments, and the
+    complaint cases that hold on to their stages."""
+    _uninstall_drop_complaints(env)
     _uninstall_drop_indexes(env)
     _uninstall_release_activity_type(env)
     # The segment marker goes with its column: left behind, the tags would
@@ -30,6 +33,13 @@ def uninstall_hook(env):
     env["ir.config_parameter"].sudo().search(
         [("key", "=like", escape_psql("crm_lifecycle.") + "%")]
     ).unlink()
+
+
+def _uninstall_drop_complaints(env):
+    # A case keeps its stage (ondelete restrict): the stages, data of the
+    # module, could not go while cases exist. The cases go with their table
+    # anyway; their messages, followers and activities go with their model.
+    env.cr.execute("DELETE FROM crm_lifecycle_complaint")
 
 
 def _uninstall_drop_indexes(env):

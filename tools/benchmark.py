@@ -283,6 +283,150 @@ def cmd_listpage(args):
     print(json.dumps(result))
 
 
+COMPLAINT_MAIL = """From: {email}
+To: bench-gateway@nowhere.example.com
+Subject: Bench complaint {n}
+Message-ID: <bench-complaint-{n}-{label}@example.com>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=utf-8
+
+The parcel of my last order arrived damaged.
+"""
+
+
+def _best_ms(run, repeat=5):
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        timings.append(time.perf_counter() - started)
+    return min(timings) * 1000
+
+
+def cmd_complaints(args):
+    """The complaint cases (made once, if the database has none yet): the
+    customers' complaint figures pass and the SLA job run to the end, the
+    backlog pages, and an e-mail that opens a case beside one that opens an
+    opportunity through the same mail gateway. Everything it changes is
+    rolled back."""
+    registry = connect(args.db)
+    with registry.cursor() as cr:
+        made = data.build_complaints(env_of(cr))
+        cr.commit()
+    if made:
+        _vacuum(registry)
+    result = {"cases_made": made}
+    with registry.cursor() as cr:
+        env = env_of(cr, {"tracking_disable": True})
+        cr.execute("SELECT COUNT(*) FROM crm_lifecycle_complaint")
+        result["cases"] = cr.fetchone()[0]
+        Partner = env["res.partner"]
+        cr.execute(
+            "SELECT DISTINCT commercial_partner_id FROM res_partner"
+            " WHERE active AND id = commercial_partner_id ORDER BY 1"
+        )
+        ids = [row[0] for row in cr.fetchall()]
+        measures.reset_outputs_complaints(env)
+        batch = env["crm.lifecycle.settings"]._get("cron_batch_size")
+        started = time.perf_counter()
+        for index in range(0, len(ids), batch):
+            Partner.browse(ids[index : index + batch])._lifecycle_recompute(
+                frozenset({"complaint"})
+            )
+            env.flush_all()
+            env.invalidate_all()
+        result["pass_seconds"] = time.perf_counter() - started
+        Complaint = env["crm.lifecycle.complaint"]
+        started = time.perf_counter()
+        queries = _queries()
+        while Complaint._cron_escalate():
+            pass
+        env.flush_all()
+        result["sla_seconds"] = time.perf_counter() - started
+        result["sla_queries"] = _queries() - queries
+        cr.execute(
+            "SELECT COUNT(*) FROM mail_activity WHERE res_model ="
+            " 'crm.lifecycle.complaint'"
+        )
+        result["sla_escalated"] = cr.fetchone()[0]
+        cr.rollback()
+    _vacuum(registry)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, 2, {})  # the administrator, with record rules
+        Complaint = env["crm.lifecycle.complaint"]
+        open_cases = [("is_closed", "=", False)]
+        spec = {
+            name: {}
+            for name in (
+                "priority",
+                "name",
+                "subject",
+                "commercial_partner_id",
+                "category_id",
+                "user_id",
+                "stage_id",
+                "date_open",
+                "sla_deadline",
+                "is_closed",
+                "sla_breached",
+                "activity_exception_decoration",
+            )
+        }
+
+        def list_page():
+            env.invalidate_all()
+            Complaint.web_search_read(open_cases, spec, limit=80, count_limit=None)
+
+        def kanban():
+            env.invalidate_all()
+            groups = Complaint.web_read_group(
+                open_cases, ["stage_id"], ["stage_id"], lazy=True
+            )
+            for group in groups["groups"]:
+                Complaint.web_search_read(group["__domain"], spec, limit=40)
+
+        def analysis():
+            env.invalidate_all()
+            env["crm.lifecycle.complaint.report"].read_group(
+                [],
+                ["case_count:sum", "breach_rate:avg", "resolution_hours:avg"],
+                ["category_id", "date_open:month"],
+                lazy=False,
+            )
+
+        def service_levels():
+            env.invalidate_all()
+            env["crm.lifecycle.complaint.sla.report"].web_search_read(
+                [], {"month": {}, "response_median": {}, "resolution_p90": {}}, limit=80
+            )
+
+        result["backlog_list_ms"] = _best_ms(list_page)
+        result["backlog_kanban_ms"] = _best_ms(kanban)
+        result["analysis_ms"] = _best_ms(analysis)
+        result["service_levels_ms"] = _best_ms(service_levels)
+    with registry.cursor() as cr:
+        env = env_of(cr, {"tracking_disable": True})
+        cr.execute(
+            "SELECT email FROM res_partner WHERE name LIKE 'Bench Customer %%'"
+            " AND email IS NOT NULL ORDER BY id LIMIT %s",
+            [args.count * 2],
+        )
+        emails = [row[0] for row in cr.fetchall()]
+        samples = {"crm.lifecycle.complaint": [], "crm.lead": []}
+        for n, email in enumerate(emails):
+            # Interleaved, so that caches favour neither.
+            for model in samples if n % 2 else reversed(list(samples)):
+                raw = COMPLAINT_MAIL.format(email=email, n=n, label=model)
+                started = time.perf_counter()
+                env["mail.thread"].message_process(model, raw)
+                cr.flush()
+                samples[model].append(time.perf_counter() - started)
+        cr.rollback()
+        result["email_case_ms"] = _median_ms(samples["crm.lifecycle.complaint"])
+        result["email_lead_ms"] = _median_ms(samples["crm.lead"])
+    print(json.dumps(result))
+
+
 # ------------------------------------------------------------------
 # Orchestration
 # ------------------------------------------------------------------
@@ -366,6 +510,9 @@ def cmd_run(args):
             )
             row["build_seconds"] = time.perf_counter() - started
             row["consistency"] = build["consistency"]
+        # The complaint cases first (made once), so that the floor and the
+        # recompute count them.
+        row["complaints"] = run_child(args, "complaints", ["--count", str(args.count)])
         # The floor first, so that the module's own outputs are left in
         # place for the list page and whoever looks next.
         row["floor"] = run_child(args, "floor")
@@ -413,6 +560,20 @@ def format_row(row):
             f"partner list     {label:<14} {figures['ms']:7.1f} ms"
             f"  count {figures['count']:,}"
         )
+    comp = row.get("complaints")
+    if comp:
+        lines += [
+            f"complaints       {comp['cases']:,} cases"
+            f"  figures pass {comp['pass_seconds']:.2f} s"
+            f"  SLA job {comp['sla_seconds']:.2f} s"
+            f" ({comp['sla_escalated']:,} escalated, {comp['sla_queries']:,} queries)",
+            f"  backlog list {comp['backlog_list_ms']:.1f} ms"
+            f"  kanban {comp['backlog_kanban_ms']:.1f} ms"
+            f"  analysis {comp['analysis_ms']:.1f} ms"
+            f"  service levels {comp['service_levels_ms']:.1f} ms",
+            f"  e-mail to a case {comp['email_case_ms']:.1f} ms"
+            f"  (to an opportunity: {comp['email_lead_ms']:.1f} ms)",
+        ]
     return "\n".join(lines)
 
 
@@ -443,6 +604,7 @@ def main():
         "naive": cmd_naive,
         "events": cmd_events,
         "listpage": cmd_listpage,
+        "complaints": cmd_complaints,
         "run": cmd_run,
     }
     return commands[args.command](args) or 0

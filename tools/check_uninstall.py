@@ -111,6 +111,10 @@ def seed(env):
             ],
         }
     )
+    complaint = env["crm.lifecycle.complaint"].create(
+        {"partner_id": partner.id, "subject": "Uninstall check complaint"}
+    )
+    complaint.message_post(body="Uninstall check answer", message_type="comment")
     tags = env["res.partner.category"]._rfm_segment_tags()
     env["ir.config_parameter"].set_param("crm_lifecycle.age_band_date", "2026-01-01")
     return activity.id, plan.template_ids.id, [tag.id for tag in tags.values()]
@@ -195,6 +199,23 @@ def main():
             "uninstall leaves no record of the module",
             (state != ["uninstalled"] or data != [0])
             and f"state {state}, {data} ir_model_data rows",
+        )
+        left = fetch(
+            cr,
+            SQL(
+                "SELECT 'alias ' || alias_name FROM mail_alias WHERE alias_name = %s"
+                " UNION ALL SELECT 'sequence ' || code FROM ir_sequence"
+                " WHERE code = %s"
+                " UNION ALL SELECT 'message ' || id FROM mail_message"
+                " WHERE model = %s",
+                "complaints",
+                "crm.lifecycle.complaint",
+                "crm.lifecycle.complaint",
+            ),
+        )
+        check(
+            "uninstall removes the complaints' alias, sequence and messages",
+            ", ".join(left[:5]),
         )
         call = env.ref("mail.mail_activity_data_call")
         kept = [

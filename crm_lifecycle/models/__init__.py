@@ -40,3 +40,10 @@ from . import crm_lifecycle_retention_facts
 from . import crm_lifecycle_retention_fit
 from . import crm_lifecycle_retention_scoring
 from . import crm_lifecycle_retention_reminder
+from . import crm_lifecycle_complaint_stage
+from . import crm_lifecycle_complaint_category
+from . import crm_lifecycle_complaint
+from . import crm_lifecycle_complaint_escalation
+from . import crm_lifecycle_survey_invitation_complaint
+from . import crm_lifecycle_survey_response_complaint
+from . import res_partner_complaint

@@ -1,6 +1,10 @@
 from odoo import api, fields, models
 
-from .res_partner_pipeline import ALL_PASSES, PASS_LOYALTY, PASS_PAYMENT, PASS_PHASE
+from .res_partner_pipeline import PASS_LOYALTY, PASS_PAYMENT, PASS_PHASE
+
+# What an invoice, a credit note or a payment can change on its customer:
+# not its complaint figures.
+INVOICE_PASSES = frozenset({PASS_PHASE, PASS_PAYMENT, PASS_LOYALTY})
 
 
 class AccountMove(models.Model):
@@ -27,7 +31,7 @@ class AccountMove(models.Model):
             # move on payment, or when a paid invoice is cancelled).
             posting = vals.get("state") == "posted" and "partner_id" not in vals
             (before | self._lifecycle_customer_partners())._lifecycle_mark_pending(
-                frozenset({PASS_PHASE, PASS_PAYMENT}) if posting else ALL_PASSES
+                frozenset({PASS_PHASE, PASS_PAYMENT}) if posting else INVOICE_PASSES
             )
         return result
 
@@ -66,7 +70,7 @@ class AccountPartialReconcile(models.Model):
                 partial.debit_move_id.move_id.move_type in customer_documents
                 and partial.credit_move_id.move_id.move_type in customer_documents
             ):
-                return ALL_PASSES
+                return INVOICE_PASSES
         return frozenset({PASS_PAYMENT, PASS_LOYALTY})
 
     def _lifecycle_partners(self):

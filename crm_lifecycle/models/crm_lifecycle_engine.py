@@ -174,8 +174,10 @@ class CrmLifecycleEngine(models.AbstractModel):
 
     @api.model
     def _read_exclusions(self, facts):
-        """The companies' own partners, internal users' partners and pure
-        vendors (bought from, never sold to) have no phase."""
+        """The companies' own partners, internal users' partners, pure
+        vendors (bought from, never sold to) and the contacts the complaint
+        intake made for an unknown sender, until they deal with the company,
+        have no phase."""
         self.env.cr.execute(
             SQL(
                 """
@@ -194,6 +196,21 @@ class CrmLifecycleEngine(models.AbstractModel):
                  OR EXISTS (SELECT 1 FROM account_move v
                              WHERE v.commercial_partner_id = p.id
                                AND v.move_type IN ('in_invoice', 'in_refund')))
+                AND NOT EXISTS (SELECT 1 FROM account_move m
+                                 WHERE m.commercial_partner_id = p.id
+                                   AND m.move_type IN ('out_invoice', 'out_refund'))
+                AND NOT EXISTS (SELECT 1 FROM sale_order o
+                                  JOIN res_partner op ON op.id = o.partner_id
+                                 WHERE op.commercial_partner_id = p.id)
+                AND NOT EXISTS (SELECT 1 FROM crm_lead l
+                                  JOIN res_partner lp ON lp.id = l.partner_id
+                                 WHERE lp.commercial_partner_id = p.id)
+             )
+             OR (
+                -- A complaint from an unknown address makes a contact, not
+                -- a prospect: it takes an opportunity, an order or an
+                -- invoice for that.
+                COALESCE(p.lifecycle_complaint_intake, FALSE)
                 AND NOT EXISTS (SELECT 1 FROM account_move m
                                  WHERE m.commercial_partner_id = p.id
                                    AND m.move_type IN ('out_invoice', 'out_refund'))

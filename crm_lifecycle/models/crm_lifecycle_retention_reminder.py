@@ -1,4 +1,6 @@
-from odoo import api, models
+from markupsafe import Markup
+
+from odoo import api, fields, models
 
 
 class CrmLifecycleRetentionReminder(models.AbstractModel):
@@ -69,19 +71,8 @@ class CrmLifecycleRetentionReminder(models.AbstractModel):
                     "user_id": partner.user_id.id,
                     "date_deadline": today,
                     "summary": activity_type.summary or activity_type.name,
-                    "note": self.env._(
-                        "%(customer)s usually buys every %(interval)s days; the "
-                        "last purchase was %(days)s days ago.",
-                        customer=partner.name,
-                        interval=round(
-                            values_by_partner[partner.id]["retention_purchase_interval"]
-                        ),
-                        days=(
-                            today
-                            - values_by_partner[partner.id][
-                                "retention_last_purchase_date"
-                            ]
-                        ).days,
+                    "note": self._reminder_note(
+                        partner, values_by_partner[partner.id], today
                     ),
                 }
                 for partner in partners
@@ -101,6 +92,28 @@ class CrmLifecycleRetentionReminder(models.AbstractModel):
         if settings["reminder_email"]:
             self._send_reminder_mails(partners)
         return partners
+
+    @api.model
+    def _reminder_note(self, partner, values, today):
+        """Why the salesperson should call: the purchase rhythm broken, and
+        an open or late complaint, the customer's likely reason."""
+        note = self.env._(
+            "%(customer)s usually buys every %(interval)s days; the "
+            "last purchase was %(days)s days ago.",
+            customer=partner.name,
+            interval=round(values["retention_purchase_interval"]),
+            days=(today - values["retention_last_purchase_date"]).days,
+        )
+        if partner.sudo().complaint_churn_signal:
+            complaint = self.env._(
+                "Mind the complaints: %(open)s open, the last on %(date)s.",
+                open=partner.sudo().complaint_open_count,
+                date=fields.Date.to_string(
+                    fields.Date.context_today(self, partner.sudo().complaint_last_date)
+                ),
+            )
+            note = Markup("<p>%s</p><p>%s</p>") % (note, complaint)
+        return note
 
     @api.model
     def _send_reminder_mails(self, partners):

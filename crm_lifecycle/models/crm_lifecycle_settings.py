@@ -64,6 +64,15 @@ SETTINGS = {
     "reminder_churn_threshold": Setting("float", 0.5, 0.0, 1.0),
     "reminder_email": Setting("bool", False),
     "retention_batch_size": Setting("int", 2000, 1, 100000, in_settings=False),
+    # Complaints
+    "complaint_signal_days": Setting("int", 90, 0, 3650),
+    "complaint_detractor_action": Setting(
+        "selection", "activity", choices=("off", "activity", "case")
+    ),
+    "complaint_close_survey": Setting("bool", False),
+    "complaint_escalation_batch_size": Setting(
+        "int", 500, 1, 100000, in_settings=False
+    ),
     # State of the daily job, not a setting: the day the age bands were
     # last refreshed.
     "age_band_date": Setting("date", False, in_settings=False),

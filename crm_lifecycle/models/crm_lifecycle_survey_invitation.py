@@ -337,7 +337,12 @@ class CrmLifecycleSurveyInvitation(models.Model):
             partner=self.partner_id, email=self.email, check_attempts=False
         )
         self.user_input_id = user_input
-        template = self.env.ref("crm_lifecycle.mail_template_survey_invitation")
+        template = self._crm_lifecycle_template()
         template.sudo().send_mail(
             self.id, email_layout_xmlid="mail.mail_notification_light"
         )
+
+    def _crm_lifecycle_template(self):
+        """The invitation e-mail of this trigger."""
+        self.ensure_one()
+        return self.env.ref("crm_lifecycle.mail_template_survey_invitation")

@@ -185,6 +185,31 @@ class ResConfigSettings(models.TransientModel):
         config_parameter="crm_lifecycle.reminder_email",
     )
 
+    # Complaints
+    crm_lifecycle_complaint_signal_days = fields.Integer(
+        string="Breached Complaint Signals Churn for (days)",
+        config_parameter="crm_lifecycle.complaint_signal_days",
+        help="An open complaint, or one that missed its deadline within this "
+        "many days, marks the customer at risk. 0: open complaints only.",
+    )
+    crm_lifecycle_complaint_detractor_action = fields.Selection(
+        [
+            ("off", "Nothing"),
+            ("activity", "An activity for the salesperson"),
+            ("case", "A complaint case"),
+        ],
+        string="Detractor Answer Opens",
+        config_parameter="crm_lifecycle.complaint_detractor_action",
+        help="What a satisfaction survey answer of 0 to 6 out of 10 opens.",
+    )
+    crm_lifecycle_complaint_close_survey = fields.Boolean(
+        string="Survey the Customer after a Complaint",
+        config_parameter="crm_lifecycle.complaint_close_survey",
+        help="Closing a complaint sends the satisfaction survey, under its "
+        "throttles: once per case, never to an opted-out address, never "
+        "while an invitation is unanswered or sent too recently.",
+    )
+
     @api.constrains(
         "crm_lifecycle_payment_grade_a_ratio",
         "crm_lifecycle_payment_grade_b_ratio",

@@ -46,6 +46,7 @@ _logger = logging.getLogger(__name__)
 PASS_PHASE = "phase"
 PASS_PAYMENT = "payment"
 PASS_LOYALTY = "loyalty"
+PASS_COMPLAINT = "complaint"
 
 LifecyclePass = namedtuple("LifecyclePass", ["name", "method", "computes"])
 
@@ -58,6 +59,11 @@ LIFECYCLE_PASSES = (
         PASS_PHASE,
         "_lifecycle_pass_phase",
         "the phase and its history, the first contact and first purchase",
+    ),
+    LifecyclePass(
+        PASS_COMPLAINT,
+        "_lifecycle_pass_complaint",
+        "the complaint counts, resolution time and churn signal",
     ),
     LifecyclePass(
         PASS_LOYALTY,

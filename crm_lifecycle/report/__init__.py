@@ -5,3 +5,5 @@ from . import crm_lifecycle_survey_rate_report
 from . import crm_lifecycle_churn_report
 from . import crm_lifecycle_cohort_report
 from . import crm_lifecycle_payment_history_report
+from . import crm_lifecycle_complaint_report
+from . import crm_lifecycle_complaint_sla_report

@@ -6,6 +6,7 @@ from odoo.tests import tagged
 from odoo.addons.crm_lifecycle.models.res_partner_pipeline import (
     ALL_PASSES,
     LIFECYCLE_PASSES,
+    PASS_COMPLAINT,
     PASS_LOYALTY,
     PASS_PAYMENT,
     PASS_PHASE,
@@ -42,7 +43,9 @@ class TestLifecyclePipeline(CrmLifecycleCommon):
 
     def test_pipeline_lists_each_pass_once_with_its_method(self):
         names = [step.name for step in LIFECYCLE_PASSES]
-        self.assertEqual(names, [PASS_PHASE, PASS_LOYALTY, PASS_PAYMENT])
+        self.assertEqual(
+            names, [PASS_PHASE, PASS_COMPLAINT, PASS_LOYALTY, PASS_PAYMENT]
+        )
         self.assertEqual(frozenset(names), ALL_PASSES)
         Partner = self.env["res.partner"]
         for step in LIFECYCLE_PASSES:
@@ -56,7 +59,7 @@ class TestLifecyclePipeline(CrmLifecycleCommon):
             moved = self.customer._lifecycle_recompute()
         self.assertEqual(
             [name for name, _partners in calls],
-            [PASS_PHASE, PASS_LOYALTY, PASS_PAYMENT],
+            [PASS_PHASE, PASS_COMPLAINT, PASS_LOYALTY, PASS_PAYMENT],
         )
         self.assertTrue(all(partners == self.customer for _name, partners in calls))
         self.assertEqual(moved, 1, "the phase pass's count")
@@ -77,10 +80,8 @@ class TestLifecyclePipeline(CrmLifecycleCommon):
 
     def test_recompute_refuses_an_unknown_pass_before_running_any(self):
         with self._recorded() as calls:
-            with self.assertRaisesRegex(ValueError, "complaints"):
-                self.customer._lifecycle_recompute(
-                    frozenset({PASS_PHASE, "complaints"})
-                )
+            with self.assertRaisesRegex(ValueError, "cadences"):
+                self.customer._lifecycle_recompute(frozenset({PASS_PHASE, "cadences"}))
             self.assertEqual(calls, [])
 
     def test_posted_invoice_runs_the_phase_at_once_and_queues_the_rest(self):

@@ -19,6 +19,8 @@ FORGED_FIGURES = {
     "lifecycle_phase_since": "2020-01-01 00:00:00",
     "lifecycle_first_purchase_date": "2020-01-01",
     "lifecycle_recompute_date": "2099-01-01",
+    "complaint_count": 3,
+    "complaint_churn_signal": True,
 }
 
 

@@ -507,6 +507,7 @@ def build(env, customers, invoices):
     program = _loyalty_program(env, tpl)
     _loyalty_members(env, tpl, program, today)
     _survey_answers(env, tpl, customers)
+    build_complaints(env)
     env.invalidate_all()
     _logger.info(
         "built %s customers, %s invoices in %.1fs",
@@ -1129,6 +1130,161 @@ def _clone_survey_answers(cr, user_input, response, rows, questions):
             "write_date": "s.answered",
         },
     )
+
+
+# Complaints ---------------------------------------------------------------
+
+# (share of the cases, template): the rest of the cases are closed.
+COMPLAINT_OPEN_SHARE = 0.1
+COMPLAINT_WAITING_SHARE = 0.05
+# Of the open cases past their deadline, the share the hourly job has not
+# escalated yet (the others were, in earlier runs).
+COMPLAINT_UNESCALATED_SHARE = 0.01
+
+
+@events_held()
+def build_complaints(env):
+    """Two complaint cases per bench customer on average (0 to 4), opened
+    over the last two years: 85 % closed (some late, some reopened), 5 %
+    waiting on the customer, 10 % open, most of these past their deadline
+    and already escalated. Three cases are made by the ORM (open, waiting,
+    closed), the others are copies of them. Does nothing if the bench
+    cases exist (a database built before there were complaints gets them
+    on its next run)."""
+    cr = env.cr
+    cr.execute("SELECT 1 FROM crm_lifecycle_complaint WHERE name LIKE 'BENCH/CASE/%'")
+    if cr.fetchone():
+        return 0
+    env = env(context=dict(env.context, tracking_disable=True))
+    template_partner = env["res.partner"].search(
+        [("name", "=", "Bench Template Customer")], limit=1
+    )
+    category = env["crm.lifecycle.complaint.category"].create(
+        {
+            "name": "Bench complaints",
+            "response_target_hours": 8.0,
+            "resolution_target_hours": 40.0,
+        }
+    )
+    Complaint = env["crm.lifecycle.complaint"].sudo()
+    values = {
+        "partner_id": template_partner.id,
+        "subject": "Bench complaint",
+        "category_id": category.id,
+        "source": "email",
+        "user_id": env.ref("base.user_admin").id,
+    }
+    templates = {
+        "open": Complaint.create(dict(values)),
+        "waiting": Complaint.create(
+            dict(
+                values,
+                stage_id=env.ref(
+                    "crm_lifecycle.crm_lifecycle_complaint_stage_waiting"
+                ).id,
+            )
+        ),
+        "closed": Complaint.create(
+            dict(
+                values,
+                resolution="Replaced.",
+                stage_id=env.ref(
+                    "crm_lifecycle.crm_lifecycle_complaint_stage_resolved"
+                ).id,
+            )
+        ),
+    }
+    env.flush_all()
+    cr.execute(
+        """
+        CREATE TEMP TABLE bench_complaint ON COMMIT DROP AS
+        SELECT %(base)s + row_number() OVER (ORDER BY c.n, k) AS new_id,
+               c.id AS partner_id, c.n, k, random() AS pick,
+               (now() AT TIME ZONE 'UTC')
+                   - (random() * 730 * 86400 || ' seconds')::interval AS opened,
+               random() * 12 AS response_hours,
+               1 + random() * 60 AS resolution_hours,
+               random() AS draw
+          FROM (SELECT id,
+                       substring(name from 'Bench Customer ([0-9]+)')::int AS n
+                  FROM res_partner
+                 WHERE name LIKE 'Bench Customer %%'
+                   AND id = commercial_partner_id) c,
+               generate_series(1, mod(c.n * 7, 5)) k
+        """,
+        {"base": _next_id(cr, "crm_lifecycle_complaint") - 1},
+    )
+    common = {
+        "name": "'BENCH/CASE/' || s.new_id",
+        "partner_id": "s.partner_id",
+        "commercial_partner_id": "s.partner_id",
+        "email_from": "NULL",
+        "access_token": "NULL",
+        "date_open": "s.opened",
+        "stage_date": "s.opened",
+        "create_date": "s.opened",
+        "write_date": "s.opened",
+        "escalated_deadline": "NULL",
+    }
+    open_deadline = "s.opened + interval '2 days'"
+    overrides = {
+        "open": {
+            "date_first_response": "CASE WHEN s.draw < 0.5 THEN NULL"
+            " ELSE s.opened + interval '3 hours' END",
+            "response_hours": "CASE WHEN s.draw < 0.5 THEN 0 ELSE s.response_hours END",
+            "sla_deadline": open_deadline,
+            "sla_breached": f"{open_deadline} < now() AT TIME ZONE 'UTC'",
+            "sla_breach_date": f"CASE WHEN {open_deadline} < now() AT TIME ZONE 'UTC'"
+            f" THEN {open_deadline} END",
+            "escalated_deadline": f"CASE WHEN {open_deadline} < now() AT TIME ZONE"
+            f" 'UTC' AND s.draw >= {COMPLAINT_UNESCALATED_SHARE} THEN {open_deadline}"
+            " END",
+        },
+        "waiting": {
+            "date_first_response": "s.opened + interval '3 hours'",
+            "response_hours": "s.response_hours",
+            "sla_deadline": "NULL",
+            "counted_hours": "s.response_hours",
+        },
+        "closed": {
+            "date_first_response": "s.opened + interval '3 hours'",
+            "response_hours": "s.response_hours",
+            "date_closed": "s.opened + (s.resolution_hours / 8 || ' days')::interval",
+            "resolution_hours": "s.resolution_hours",
+            "counted_hours": "s.resolution_hours",
+            "reopen_count": "CASE WHEN s.draw < 0.05 THEN 1 ELSE 0 END",
+            "sla_deadline": "NULL",
+            "sla_breached": "s.resolution_hours > 40",
+            "sla_breach_date": "CASE WHEN s.resolution_hours > 40"
+            " THEN s.opened + interval '5 days' END",
+        },
+    }
+    bounds = {
+        "open": (0.0, COMPLAINT_OPEN_SHARE),
+        "waiting": (
+            COMPLAINT_OPEN_SHARE,
+            COMPLAINT_OPEN_SHARE + COMPLAINT_WAITING_SHARE,
+        ),
+        "closed": (COMPLAINT_OPEN_SHARE + COMPLAINT_WAITING_SHARE, 2.0),
+    }
+    made = 0
+    for kind, template in templates.items():
+        low, high = bounds[kind]
+        made += clone(
+            cr,
+            "crm_lifecycle_complaint",
+            template.id,
+            SQL(
+                "SELECT * FROM bench_complaint WHERE pick >= %s AND pick < %s",
+                low,
+                high,
+            ),
+            {**common, **overrides[kind]},
+        )
+    _reset_sequence(cr, "crm_lifecycle_complaint")
+    cr.execute("DROP TABLE bench_complaint")
+    env.invalidate_all()
+    return made
 
 
 def check_consistency(cr):

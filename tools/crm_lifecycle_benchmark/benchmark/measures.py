@@ -4,7 +4,7 @@ the naive peer (a few ORM queries per partner, as a typical module would)."""
 
 import time
 
-from . import floor_loyalty, floor_outputs, naive
+from . import floor_complaints, floor_loyalty, floor_outputs, naive
 
 # The module's default rules (2 invoices or 2 categories in 365 days make an
 # extension), on the bench customers, written as the module writes them:
@@ -145,6 +145,14 @@ def reset_outputs(env):
     floor_outputs.reset_payment_outputs(cr)
     floor_loyalty.reset_loyalty_outputs(cr)
     floor_outputs.reset_retention_outputs(cr)
+    floor_complaints.reset_complaint_outputs(cr)
+    env.invalidate_all()
+
+
+def reset_outputs_complaints(env):
+    """The customers' complaint figures back to "never computed"."""
+    env.flush_all()
+    floor_complaints.reset_complaint_outputs(env.cr)
     env.invalidate_all()
 
 
@@ -162,6 +170,7 @@ def floor_recompute(env):
         ("payment", lambda: floor_outputs.floor_payment(env.cr)),
         ("loyalty", lambda: floor_loyalty.floor_loyalty(env.cr)),
         ("retention", lambda: floor_outputs.floor_retention(env)),
+        ("complaints", lambda: floor_complaints.floor_complaints(env.cr)),
     ):
         started = time.perf_counter()
         run()

@@ -23,7 +23,8 @@ INVOICE_DOMAIN = [
 
 def recompute(env, partners):
     """Phase, payment figures, loyalty points and tier, RFM, churn and
-    lifetime value of each partner, one partner after the other."""
+    lifetime value, complaint figures of each partner, one partner after
+    the other."""
     company = env.company
     today = fields.Date.context_today(env["res.partner"])
     retention = env["crm.lifecycle.retention"].sudo()
@@ -41,8 +42,37 @@ def recompute(env, partners):
             loyalty(env, partner, company, today)
             if fit:
                 scores(env, partner, invoices, fit, settings, today)
+            complaints(env, partner)
             env.flush_all()
             env.invalidate_all()
+
+
+def complaints(env, partner):
+    """The complaint figures from the partner's cases, read through the ORM."""
+    cases = env["crm.lifecycle.complaint"].search(
+        [("commercial_partner_id", "=", partner.id)]
+    )
+    if not cases:
+        return
+    days = env["crm.lifecycle.settings"]._get("complaint_signal_days")
+    since = fields.Datetime.now() - timedelta(days=days)
+    closed = cases.filtered("date_closed")
+    partner.write(
+        {
+            "complaint_count": len(cases),
+            "complaint_open_count": len(cases.filtered(lambda c: not c.is_closed)),
+            "complaint_avg_resolution_hours": round(
+                sum(closed.mapped("resolution_hours")) / len(closed), 1
+            )
+            if closed
+            else 0.0,
+            "complaint_last_date": max(cases.mapped("date_open")),
+            "complaint_churn_signal": any(
+                not c.is_closed or (c.sla_breached and c.sla_breach_date >= since)
+                for c in cases
+            ),
+        }
+    )
 
 
 def phase(env, partner, invoices, today):

@@ -1,0 +1,194 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+from odoo.tools.mail import parse_contact_from_email
+
+from .engine_path import engine_writes
+
+USER_GROUP = "crm_lifecycle.group_crm_lifecycle_user"
+COMPLAINT_FIGURES = (
+    "complaint_count",
+    "complaint_open_count",
+    "complaint_avg_resolution_hours",
+    "complaint_last_date",
+    "complaint_churn_signal",
+)
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"  # pylint: disable=consider-merging-classes-inherited
+
+    lifecycle_complaint_company_access = fields.Boolean(
+        string="Sees the company's complaints in the portal",
+        copy=False,
+        help="This contact sees every complaint of its company in the portal, "
+        "not only its own.",
+    )
+    # Set on a contact made by the complaint e-mail intake for an unknown
+    # address: such a contact is nobody's prospect until it deals with the
+    # company (see the phase engine's exclusions).
+    lifecycle_complaint_intake = fields.Boolean(
+        string="Made from a Complaint E-mail", copy=False, readonly=True
+    )
+    # The figures, on the commercial partner, written by the complaint pass
+    # only, across the companies: a case is the customer's, whichever
+    # company answers it.
+    complaint_count = fields.Integer(
+        string="Complaints", readonly=True, copy=False, groups=USER_GROUP
+    )
+    complaint_open_count = fields.Integer(
+        string="Open Complaints", readonly=True, copy=False, groups=USER_GROUP
+    )
+    complaint_avg_resolution_hours = fields.Float(
+        string="Average Resolution (working hours)",
+        readonly=True,
+        copy=False,
+        digits=(16, 1),
+        groups=USER_GROUP,
+    )
+    complaint_last_date = fields.Datetime(
+        string="Last Complaint", readonly=True, copy=False, groups=USER_GROUP
+    )
+    complaint_churn_signal = fields.Boolean(
+        string="Complaint Churn Signal",
+        readonly=True,
+        copy=False,
+        groups=USER_GROUP,
+        help="An open complaint, or one that missed its deadline in the last "
+        "days set in Settings: a risk of losing the customer.",
+    )
+    complaint_ids = fields.One2many(
+        "crm.lifecycle.complaint",
+        "commercial_partner_id",
+        string="Complaint Cases",
+        groups=USER_GROUP,
+    )
+    complaint_case_count = fields.Integer(
+        string="Number of Complaint Cases",
+        compute="_compute_complaint_case_count",
+        groups=USER_GROUP,
+    )
+
+    @api.model
+    def _lifecycle_engine_fields(self):
+        return (
+            super()._lifecycle_engine_fields()
+            | set(COMPLAINT_FIGURES)
+            | {"lifecycle_complaint_intake"}
+        )
+
+    # ------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------
+
+    def _compute_complaint_case_count(self):
+        # Live, unlike the figures: a case just made shows on the button.
+        counts = dict(
+            self.env["crm.lifecycle.complaint"]._read_group(
+                [("commercial_partner_id", "in", self.commercial_partner_id.ids)],
+                ["commercial_partner_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            partner.complaint_case_count = counts.get(partner.commercial_partner_id, 0)
+
+    # ------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------
+
+    def action_view_complaints(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_lifecycle.crm_lifecycle_complaint_action"
+        )
+        commercial = self.commercial_partner_id
+        action["domain"] = [("commercial_partner_id", "=", commercial.id)]
+        action["context"] = {"default_partner_id": self.id}
+        return action
+
+    # ------------------------------------------------------------
+    # The complaint pass
+    # ------------------------------------------------------------
+
+    def _lifecycle_pass_complaint(self):
+        """The complaint pass of the pipeline (res_partner_pipeline.py): a
+        case made, moved or closed, and the daily job (the churn signal
+        moves with time), set the figures of the commercial partners from
+        one query."""
+        partners = self.commercial_partner_id.sudo()
+        partners = partners.filtered(lambda p: p.id == p.commercial_partner_id.id)
+        if not partners:
+            return
+        figures = self._complaint_read_figures(partners.ids)
+        partners.fetch(list(COMPLAINT_FIGURES))
+        empty = dict.fromkeys(COMPLAINT_FIGURES, False)
+        empty.update(
+            complaint_count=0,
+            complaint_open_count=0,
+            complaint_avg_resolution_hours=0.0,
+        )
+        changes = {}
+        for partner in partners:
+            vals = figures.get(partner.id, empty)
+            if any(partner[fname] != vals[fname] for fname in COMPLAINT_FIGURES):
+                changes[partner.id] = vals
+        self._lifecycle_bulk_update(changes)
+
+    @api.model
+    def _complaint_read_figures(self, partner_ids):
+        days = self.env["crm.lifecycle.settings"]._get("complaint_signal_days")
+        since = fields.Datetime.now() - timedelta(days=days)
+        self.env["crm.lifecycle.complaint"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT c.commercial_partner_id,
+                       COUNT(*),
+                       COUNT(*) FILTER (WHERE NOT COALESCE(c.is_closed, FALSE)),
+                       AVG(c.resolution_hours) FILTER (WHERE c.date_closed IS NOT NULL),
+                       MAX(c.date_open),
+                       BOOL_OR(NOT COALESCE(c.is_closed, FALSE)
+                               OR (c.sla_breached AND c.sla_breach_date >= %(since)s))
+                  FROM crm_lifecycle_complaint c
+                 WHERE c.commercial_partner_id = ANY(%(ids)s) AND c.active
+                 GROUP BY c.commercial_partner_id
+                """,
+                ids=list(partner_ids),
+                since=since,
+            )
+        )
+        return {
+            pid: {
+                "complaint_count": count,
+                "complaint_open_count": open_count,
+                "complaint_avg_resolution_hours": round(avg or 0.0, 1),
+                "complaint_last_date": last,
+                "complaint_churn_signal": bool(signal),
+            }
+            for pid, count, open_count, avg, last, signal in self.env.cr.fetchall()
+        }
+
+    # ------------------------------------------------------------
+    # Intake
+    # ------------------------------------------------------------
+
+    @api.model
+    def _complaint_partner_from_email(self, email):
+        """The contact of an e-mail address; an unknown address gets one,
+        flagged as made by the complaint intake."""
+        name, normalized = parse_contact_from_email(email)
+        partner = self.env["res.partner"]
+        if normalized:
+            partner = partner.search([("email_normalized", "=", normalized)], limit=1)
+        if partner:
+            return partner
+        with engine_writes():
+            return partner.create(
+                {
+                    "name": name or normalized or email,
+                    "email": normalized or email,
+                    "lifecycle_complaint_intake": True,
+                }
+            )
