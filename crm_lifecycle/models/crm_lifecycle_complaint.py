@@ -188,7 +188,6 @@ class CrmLifecycleComplaint(models.Model):
                 )
 
     def _compute_access_url(self):
-        super()._compute_access_url()
         for complaint in self:
             complaint.access_url = f"/my/complaints/{complaint.id}"
 

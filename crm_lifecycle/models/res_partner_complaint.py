@@ -51,7 +51,6 @@ class ResPartner(models.Model):
         string="Last Complaint", readonly=True, copy=False, groups=USER_GROUP
     )
     complaint_churn_signal = fields.Boolean(
-        string="Complaint Churn Signal",
         readonly=True,
         copy=False,
         groups=USER_GROUP,
