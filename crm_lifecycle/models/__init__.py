@@ -43,6 +43,7 @@ from . import crm_lifecycle_retention_reminder
 from . import crm_lifecycle_complaint_stage
 from . import crm_lifecycle_complaint_category
 from . import crm_lifecycle_complaint
+from . import crm_lifecycle_complaint_intake
 from . import crm_lifecycle_complaint_escalation
 from . import crm_lifecycle_survey_invitation_complaint
 from . import crm_lifecycle_survey_response_complaint
