@@ -111,7 +111,9 @@ class TestBenchmarkSmoke(BenchmarkCommon):
         self.assertFalse(any(customers.mapped("loyalty_tier_id")))
         self.assertFalse(any(customers.mapped("rfm_segment")))
         parts = measures.floor_recompute(self.env)
-        self.assertEqual(set(parts), {"phases", "payment", "loyalty", "retention"})
+        self.assertEqual(
+            set(parts), {"phases", "complaints", "payment", "loyalty", "retention"}
+        )
         self.env.invalidate_all()
         self.assertTrue(all(customers.mapped("lifecycle_phase")))
         self.assertTrue(any(customers.mapped("payment_grade")))
