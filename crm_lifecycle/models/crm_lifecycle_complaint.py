@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .crm_lifecycle_complaint_hours import ComplaintClock
 from .res_partner_pipeline import PASS_COMPLAINT
@@ -12,6 +12,24 @@ SOURCES = [
     ("phone", "Phone"),
     ("manual", "Manual"),
 ]
+# The case's clock, written only by the module (as superuser): a view's
+# readonly protects nothing from a client that sends a value or a default.
+# The opening and closing dates stay a user's to correct (a case taken on
+# the phone), within their constraint.
+CLOCK_FIELDS = frozenset(
+    {
+        "date_first_response",
+        "reopen_count",
+        "response_hours",
+        "resolution_hours",
+        "sla_deadline",
+        "sla_breached",
+        "sla_breach_date",
+        "stage_date",
+        "counted_hours",
+        "escalated_deadline",
+    }
+)
 # The fields whose change moves the customer's complaint figures.
 FIGURE_FIELDS = {"partner_id", "stage_id", "resolution_hours", "date_open", "active"}
 
@@ -213,6 +231,12 @@ class CrmLifecycleComplaint(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        defaults = {
+            key[len("default_") :]
+            for key in self.env.context
+            if key.startswith("default_") and key[len("default_") :] in CLOCK_FIELDS
+        }
+        self._check_clock_fields(defaults.union(*vals_list))
         now = fields.Datetime.now()
         categories = self.env["crm.lifecycle.complaint.category"]
         for vals in vals_list:
@@ -245,6 +269,7 @@ class CrmLifecycleComplaint(models.Model):
         return complaints
 
     def write(self, vals):
+        self._check_clock_fields(vals)
         self._check_stage_exists(vals)
         partners = self.commercial_partner_id if FIGURE_FIELDS & vals.keys() else None
         if "stage_id" in vals:
@@ -279,6 +304,21 @@ class CrmLifecycleComplaint(models.Model):
         result = super().unlink()
         partners._lifecycle_mark_pending(frozenset({PASS_COMPLAINT}))
         return result
+
+    def _check_clock_fields(self, names):
+        forged = CLOCK_FIELDS & set(names)
+        if not forged or self.env.su:
+            return
+        labels = sorted(
+            self._fields[name]._description_string(self.env) for name in forged
+        )
+        raise AccessError(
+            self.env._(
+                "These figures are computed by Customer Lifecycle and cannot "
+                "be set by hand: %(fields)s.",
+                fields=", ".join(labels),
+            )
+        )
 
     def _check_stage_exists(self, vals):
         stage_id = vals.get("stage_id")

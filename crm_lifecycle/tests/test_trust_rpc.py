@@ -217,6 +217,43 @@ class TestTrustRpc(CrmLifecycleCommon, HttpCase):
         )
         self.assertFalse(self.env["res.partner"].search([("name", "=", "Forged Gold")]))
 
+    def test_complaint_clock_cannot_be_written_over_rpc(self):
+        salesman = self.env["res.users"].search([("login", "=", "lc_salesman")])
+        case = self.env["crm.lifecycle.complaint"].create(
+            {
+                "partner_id": self.customer.id,
+                "subject": "Late delivery",
+                "user_id": salesman.id,
+            }
+        )
+        self.env.cr.flush()
+        for name, value in (("sla_breached", True), ("response_hours", 0.5)):
+            with self.subTest(field=name):
+                before = case[name]
+                refused = self._assert_refused(
+                    "AccessError",
+                    "lc_salesman",
+                    "crm.lifecycle.complaint",
+                    "write",
+                    [case.ids, {name: value}],
+                )
+                self.assertIn("computed by Customer Lifecycle", refused.message)
+                self.assertEqual(case[name], before)
+        refused = self._assert_refused(
+            "AccessError",
+            "lc_salesman",
+            "crm.lifecycle.complaint",
+            "create",
+            [{"partner_id": self.customer.id, "subject": "Forged clock"}],
+            context={"default_reopen_count": 7, "default_user_id": salesman.id},
+        )
+        self.assertIn("computed by Customer Lifecycle", refused.message)
+        self.assertFalse(
+            self.env["crm.lifecycle.complaint"].search(
+                [("subject", "=", "Forged clock")]
+            )
+        )
+
     def test_manager_sets_phase_through_the_wizard(self):
         wizard_id = self._call(
             "lc_manager",
