@@ -7,10 +7,17 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ODOO_PATH="${ODOO_PATH:-/opt/odoo}"
 VENV="${CRM_LIFECYCLE_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/crm_lifecycle/venv}"
-PGHOST_ADDR="${PGHOST_ADDR:-127.0.0.1}"
-PGPORT="${PGPORT:-5432}"
+# The connection is the tooling's own: DB_HOST, DB_PORT, DB_USER and
+# DB_PASSWORD, passed to Odoo and psql explicitly.  libpq's variables of the
+# user's shell (PGHOST, PGUSER, PGDATABASE...) would send psql, pg_isready
+# and Odoo's connections to another server, role or database: they are
+# dropped here, for every command of tools/.
+DB_HOST="${DB_HOST:-127.0.0.1}"
+DB_PORT="${DB_PORT:-5432}"
 DB_USER="${DB_USER:-odoo}"
 DB_PASSWORD="${DB_PASSWORD:-odoo}"
+unset PGHOST PGHOSTADDR PGPORT PGUSER PGPASSWORD PGPASSFILE PGDATABASE \
+    PGSERVICE PGSERVICEFILE PGOPTIONS PGSSLMODE PGTARGETSESSIONATTRS
 export ROOT ODOO_PATH VENV
 
 log() { printf '[crm_lifecycle] %s\n' "$*" >&2; }
@@ -94,13 +101,13 @@ ensure_venv() {
 }
 
 ensure_postgres() {
-    if ! pg_isready -q -h "$PGHOST_ADDR" -p "$PGPORT" 2>/dev/null; then
+    if ! pg_isready -q -h "$DB_HOST" -p "$DB_PORT" 2>/dev/null; then
         log "starting PostgreSQL"
         local version
         version="$(ls /etc/postgresql | sort -V | tail -n 1)"
         pg_ctlcluster --skip-systemctl-redirect "$version" main start
         for _ in $(seq 1 30); do
-            pg_isready -q -h "$PGHOST_ADDR" -p "$PGPORT" && break
+            pg_isready -q -h "$DB_HOST" -p "$DB_PORT" && break
             sleep 1
         done
     fi
@@ -113,9 +120,9 @@ ensure_postgres() {
 
 psql_admin() {
     if [ "$(id -u)" -eq 0 ] && id postgres >/dev/null 2>&1; then
-        (cd /tmp && runuser -u postgres -- psql -X -q "$@")
+        (cd /tmp && runuser -u postgres -- psql -X -q -p "$DB_PORT" -d postgres "$@")
     else
-        psql -X -q -h "$PGHOST_ADDR" -p "$PGPORT" -U postgres "$@"
+        psql -X -q -h "$DB_HOST" -p "$DB_PORT" -U postgres -d postgres "$@"
     fi
 }
 
@@ -140,7 +147,7 @@ odoo_script() {
     shift
     "$VENV/bin/python" "$script" \
         --addons-path="$(addons_path)" \
-        --db_host="$PGHOST_ADDR" --db_port="$PGPORT" \
+        --db_host="$DB_HOST" --db_port="$DB_PORT" \
         --db_user="$DB_USER" --db_password="$DB_PASSWORD" \
         "$@"
 }
