@@ -396,11 +396,13 @@ class CrmLifecycleFunnelAlert(models.Model):
             return
         today = fields.Date.context_today(self)
         for manager in managers:
-            self.activity_schedule(
+            # In the manager's language.
+            alert = self.with_context(lang=manager.lang)
+            alert.activity_schedule(
                 act_type_xmlid="mail.mail_activity_data_todo",
                 date_deadline=today,
-                summary=self.env._("Funnel inflow dropped"),
-                note=self._funnel_alert_note(),
+                summary=alert.env._("Funnel inflow dropped"),
+                note=alert._funnel_alert_note(),
                 user_id=manager.id,
             )
         recipients = managers.partner_id.filtered("email")
