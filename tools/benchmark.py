@@ -1,7 +1,7 @@
 """crm_lifecycle benchmark: build a database at a given scale, then measure
 the daily recompute against the SQL floor and a naive per-partner peer, the
-overhead the module adds to posting and paying an invoice, and one filtered
-page of the partner list.
+overhead the module adds to posting and paying an invoice, one filtered
+page of the partner list, and the weekly funnel inflow alert.
 
 Run it through ``tools/bench`` (which prepares Odoo and PostgreSQL). The
 data builder, the floor and the naive peer are the benchmark add-on's
@@ -427,6 +427,29 @@ def cmd_complaints(args):
     print(json.dumps(result))
 
 
+def cmd_funnel(args):
+    """The weekly funnel inflow alert on a phase history spread over the
+    61 weeks it reads (one entry per customer and watched phase, planted
+    for the measure): the job for every company, its queries and peak
+    memory. Everything it changes is rolled back."""
+    registry = connect(args.db)
+    with registry.cursor() as cr:
+        env = env_of(cr, {"tracking_disable": True})
+        entries = funnel.plant_history(env)
+        cr.execute("ANALYZE crm_lifecycle_phase_history")
+        queries = _queries()
+        result = funnel.run_weekly_job(env)
+        result["queries"] = _queries() - queries
+        result["entries"] = entries
+        cr.execute("SELECT COUNT(*) FROM crm_lifecycle_phase_history")
+        result["history_rows"] = cr.fetchone()[0]
+        result["peak_rss_mb"] = (
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        )
+        cr.rollback()
+    print(json.dumps(result))
+
+
 # ------------------------------------------------------------------
 # Orchestration
 # ------------------------------------------------------------------
@@ -520,6 +543,7 @@ def cmd_run(args):
         row["naive"] = run_child(args, "naive", ["--sample", str(args.sample)])
         row["events"] = run_child(args, "events", ["--count", str(args.count)])
         row["list_page"] = run_child(args, "listpage")
+        row["funnel"] = run_child(args, "funnel")
         results.append(row)
         print(format_row(row), flush=True)
     if len(results) > 1:
@@ -574,6 +598,16 @@ def format_row(row):
             f"  e-mail to a case {comp['email_case_ms']:.1f} ms"
             f"  (to an opportunity: {comp['email_lead_ms']:.1f} ms)",
         ]
+    funnel_alert = row.get("funnel")
+    if funnel_alert:
+        lines.append(
+            f"funnel alert     {funnel_alert['seconds']:9.2f} s"
+            f"  {funnel_alert['queries']:>9,} queries"
+            f"  peak {funnel_alert['peak_rss_mb']:.0f} MB"
+            f"  ({funnel_alert['history_rows']:,} history rows,"
+            f" {funnel_alert['alerts']} of {funnel_alert['companies']}"
+            " companies alerted)"
+        )
     return "\n".join(lines)
 
 
@@ -592,9 +626,9 @@ def main():
     args, odoo_args = parser.parse_known_args()
     config.parse_config(odoo_args)
     odoo.modules.module.initialize_sys_path()
-    global data, engine_path, measures  # noqa: PLW0603 (needs the addons path first)
+    global data, engine_path, funnel, measures  # noqa: PLW0603 (needs the addons path first)
     from odoo.addons.crm_lifecycle.models import engine_path
-    from odoo.addons.crm_lifecycle_benchmark.benchmark import data, measures
+    from odoo.addons.crm_lifecycle_benchmark.benchmark import data, funnel, measures
 
     args.odoo_args = odoo_args
     commands = {
@@ -605,6 +639,7 @@ def main():
         "events": cmd_events,
         "listpage": cmd_listpage,
         "complaints": cmd_complaints,
+        "funnel": cmd_funnel,
         "run": cmd_run,
     }
     return commands[args.command](args) or 0

@@ -5,7 +5,8 @@ Run through odoo_script (tools/env.sh) with Odoo's options (-d the copy).
 Before uninstalling it adds what a database in use has and a fresh test
 database has not: a second company (its filter indexes on res_partner), an
 open "Time to call back" reminder, an activity plan using that type, the
-RFM segment tags and a setting. Prints the check lines tools/test counts.
+RFM segment tags, a funnel inflow alert with a to-do and a message, and a
+setting. Prints the check lines tools/test counts.
 """
 
 import logging
@@ -116,6 +117,13 @@ def seed(env):
     )
     complaint.message_post(body="Uninstall check answer", message_type="comment")
     tags = env["res.partner.category"]._rfm_segment_tags()
+    alert = env["crm.lifecycle.funnel.alert"].create(
+        {"company_id": env.company.id, "week_start": "2026-01-05", "state": "alert"}
+    )
+    alert.activity_schedule(
+        "mail.mail_activity_data_todo", user_id=env.ref("base.user_admin").id
+    )
+    alert.message_post(body="Uninstall check alert", message_type="comment")
     env["ir.config_parameter"].set_param("crm_lifecycle.age_band_date", "2026-01-01")
     return activity.id, plan.template_ids.id, [tag.id for tag in tags.values()]
 
@@ -215,6 +223,20 @@ def main():
         )
         check(
             "uninstall removes the complaints' alias, sequence and messages",
+            ", ".join(left[:5]),
+        )
+        left = fetch(
+            cr,
+            SQL(
+                "SELECT 'message ' || id FROM mail_message WHERE model = %s"
+                " UNION ALL SELECT 'activity ' || id FROM mail_activity"
+                " WHERE res_model = %s",
+                "crm.lifecycle.funnel.alert",
+                "crm.lifecycle.funnel.alert",
+            ),
+        )
+        check(
+            "uninstall removes the funnel alerts' messages and activities",
             ", ".join(left[:5]),
         )
         call = env.ref("mail.mail_activity_data_call")

@@ -48,3 +48,4 @@ from . import crm_lifecycle_complaint_escalation
 from . import crm_lifecycle_survey_invitation_complaint
 from . import crm_lifecycle_survey_response_complaint
 from . import res_partner_complaint
+from . import crm_lifecycle_funnel_alert

@@ -73,6 +73,10 @@ SETTINGS = {
     "complaint_escalation_batch_size": Setting(
         "int", 500, 1, 100000, in_settings=False
     ),
+    # Funnel inflow alert
+    "funnel_alert": Setting("bool", True),
+    "funnel_alert_share": Setting("float", 70.0, 0.0, 100.0),
+    "funnel_alert_min_count": Setting("int", 10, 0, 100000),
     # State of the daily job, not a setting: the day the age bands were
     # last refreshed.
     "age_band_date": Setting("date", False, in_settings=False),

@@ -210,6 +210,29 @@ class ResConfigSettings(models.TransientModel):
         "while an invitation is unanswered or sent too recently.",
     )
 
+    # Funnel inflow alert
+    crm_lifecycle_funnel_alert = fields.Boolean(
+        string="Funnel Inflow Alert",
+        config_parameter="crm_lifecycle.funnel_alert",
+        help="Every week, tell the lifecycle managers when fewer customers "
+        "entered Selection or Acquisition, or converted into Retention, than "
+        "usual.",
+    )
+    crm_lifecycle_funnel_alert_share = fields.Float(
+        string="Alert below (% of the 8-Week Average)",
+        config_parameter="crm_lifecycle.funnel_alert_share",
+        digits=(16, 1),
+        help="A week's entries below this share of the average of the 8 "
+        "weeks before raise the alert, unless the same week a year before "
+        "fell as much.",
+    )
+    crm_lifecycle_funnel_alert_min_count = fields.Integer(
+        string="Minimum Weekly Entries",
+        config_parameter="crm_lifecycle.funnel_alert_min_count",
+        help="A phase with fewer entries a week on average is not watched, "
+        "so that a small business gets no noise.",
+    )
+
     @api.constrains(
         "crm_lifecycle_payment_grade_a_ratio",
         "crm_lifecycle_payment_grade_b_ratio",
@@ -299,6 +322,10 @@ class ResConfigSettings(models.TransientModel):
                 value = repr(value)
             elif kind == "id":
                 value = value.id
+            elif kind == "bool" and SETTINGS[name].default:
+                # A flag on by default is switched off by a stored "False":
+                # no parameter at all would read as the default.
+                value = str(bool(value))
             # set_param writes only a changed value, deletes a False one.
             params.set_param(PREFIX + name, value or False)
         return res

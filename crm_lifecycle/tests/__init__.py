@@ -40,3 +40,5 @@ from . import test_complaint_escalation
 from . import test_complaint_security
 from . import test_complaint_portal
 from . import test_complaint_portal_tour
+from . import test_funnel_alert
+from . import test_funnel_alert_rpc
