@@ -1,7 +1,7 @@
 {
     "name": "Customer Lifecycle",
     "summary": "Customer lifecycle phases, funnel and analytics from sales data",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Sales/CRM",
     "website": "https://github.com/crm-lifecycle/crm_lifecycle",
     "author": "crm_lifecycle developers",

@@ -31,8 +31,16 @@ CLOCK_FIELDS = frozenset(
         "escalated_deadline",
     }
 )
-# The fields whose change moves the customer's complaint figures.
-FIGURE_FIELDS = {"partner_id", "stage_id", "resolution_hours", "date_open", "active"}
+# The fields whose change moves the customer's complaint figures (kept per
+# company of the case).
+FIGURE_FIELDS = {
+    "partner_id",
+    "company_id",
+    "stage_id",
+    "resolution_hours",
+    "date_open",
+    "active",
+}
 
 
 class CrmLifecycleComplaint(models.Model):
