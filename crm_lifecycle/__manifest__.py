@@ -73,6 +73,7 @@
         "demo/account_move_demo.xml",
         "demo/account_payment_demo.xml",
         "demo/loyalty_program_demo.xml",
+        "demo/crm_lifecycle_complaint_demo.xml",
         "demo/res_partner_recompute_demo.xml",
         "demo/survey_user_input_demo.xml",
     ],
