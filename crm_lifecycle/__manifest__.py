@@ -1,7 +1,7 @@
 {
     "name": "Customer Lifecycle",
     "summary": "Customer lifecycle phases, funnel and analytics from sales data",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Sales/CRM",
     "website": "https://github.com/crm-lifecycle/crm_lifecycle",
     "author": "crm_lifecycle developers",
@@ -75,6 +75,7 @@
         "demo/account_move_demo.xml",
         "demo/account_payment_demo.xml",
         "demo/loyalty_program_demo.xml",
+        "demo/crm_lifecycle_complaint_demo.xml",
         "demo/res_partner_recompute_demo.xml",
         "demo/survey_user_input_demo.xml",
     ],

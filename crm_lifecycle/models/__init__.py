@@ -1,4 +1,5 @@
 from . import crm_lifecycle_settings
+from . import engine_fields_mixin
 from . import crm_lifecycle_phase_history
 from . import crm_lifecycle_engine
 from . import crm_lifecycle_engine_backfill

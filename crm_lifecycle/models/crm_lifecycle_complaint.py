@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from .crm_lifecycle_complaint_hours import ComplaintClock
 from .res_partner_pipeline import PASS_COMPLAINT
@@ -12,10 +12,11 @@ SOURCES = [
     ("phone", "Phone"),
     ("manual", "Manual"),
 ]
-# The case's clock, written only by the module (as superuser): a view's
-# readonly protects nothing from a client that sends a value or a default.
-# The opening and closing dates stay a user's to correct (a case taken on
-# the phone), within their constraint.
+# The case's clock, written only by the module (as superuser), guarded by
+# crm.lifecycle.engine.fields.mixin: a view's readonly protects nothing from
+# a client that sends a value or a default. The opening and closing dates
+# stay a user's to correct (a case taken on the phone), within their
+# constraint.
 CLOCK_FIELDS = frozenset(
     {
         "date_first_response",
@@ -30,8 +31,16 @@ CLOCK_FIELDS = frozenset(
         "escalated_deadline",
     }
 )
-# The fields whose change moves the customer's complaint figures.
-FIGURE_FIELDS = {"partner_id", "stage_id", "resolution_hours", "date_open", "active"}
+# The fields whose change moves the customer's complaint figures (kept per
+# company of the case).
+FIGURE_FIELDS = {
+    "partner_id",
+    "company_id",
+    "stage_id",
+    "resolution_hours",
+    "date_open",
+    "active",
+}
 
 
 class CrmLifecycleComplaint(models.Model):
@@ -40,7 +49,12 @@ class CrmLifecycleComplaint(models.Model):
 
     _name = "crm.lifecycle.complaint"
     _description = "Complaint"
-    _inherit = ["mail.thread", "mail.activity.mixin", "portal.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "portal.mixin",
+        "crm.lifecycle.engine.fields.mixin",
+    ]
     _order = "priority desc, date_open desc, id desc"
     _rec_names_search = ["name", "subject"]
     _primary_email = "email_from"
@@ -229,25 +243,27 @@ class CrmLifecycleComplaint(models.Model):
     # CRUD
     # ------------------------------------------------------------
 
+    @api.model
+    def _lifecycle_engine_fields(self):
+        return super()._lifecycle_engine_fields() | CLOCK_FIELDS
+
     @api.model_create_multi
     def create(self, vals_list):
-        defaults = {
-            key[len("default_") :]
-            for key in self.env.context
-            if key.startswith("default_") and key[len("default_") :] in CLOCK_FIELDS
-        }
-        self._check_clock_fields(defaults.union(*vals_list))
-        now = fields.Datetime.now()
-        categories = self.env["crm.lifecycle.complaint.category"]
+        vals_list = [dict(vals) for vals in vals_list]
+        model = self._lifecycle_defaults_as_values(vals_list)
         for vals in vals_list:
-            self._check_stage_exists(vals)
+            model._lifecycle_check_engine_fields(vals)
+        now = fields.Datetime.now()
+        categories = model.env["crm.lifecycle.complaint.category"]
+        for vals in vals_list:
+            model._check_stage_exists(vals)
             if vals.get("category_id") and not vals.get("user_id"):
                 owner = categories.browse(vals["category_id"]).sudo().user_id
                 if owner:
                     vals["user_id"] = owner.id
             if not vals.get("name") or vals["name"] == "/":
                 vals["name"] = (
-                    self.env["ir.sequence"]
+                    model.env["ir.sequence"]
                     .sudo()
                     .next_by_code("crm.lifecycle.complaint")
                     or "/"
@@ -255,9 +271,9 @@ class CrmLifecycleComplaint(models.Model):
             vals.setdefault("stage_date", vals.get("date_open") or now)
             if not vals.get("email_from") and vals.get("partner_id"):
                 vals["email_from"] = (
-                    self.env["res.partner"].browse(vals["partner_id"]).sudo().email
+                    model.env["res.partner"].browse(vals["partner_id"]).sudo().email
                 )
-        complaints = super().create(vals_list)
+        complaints = super(CrmLifecycleComplaint, model).create(vals_list)
         for complaint in complaints:
             if complaint.stage_id.is_closed:
                 complaint._clock_close(complaint.stage_date)
@@ -269,7 +285,7 @@ class CrmLifecycleComplaint(models.Model):
         return complaints
 
     def write(self, vals):
-        self._check_clock_fields(vals)
+        self._lifecycle_check_engine_fields(vals)
         self._check_stage_exists(vals)
         partners = self.commercial_partner_id if FIGURE_FIELDS & vals.keys() else None
         if "stage_id" in vals:
@@ -304,21 +320,6 @@ class CrmLifecycleComplaint(models.Model):
         result = super().unlink()
         partners._lifecycle_mark_pending(frozenset({PASS_COMPLAINT}))
         return result
-
-    def _check_clock_fields(self, names):
-        forged = CLOCK_FIELDS & set(names)
-        if not forged or self.env.su:
-            return
-        labels = sorted(
-            self._fields[name]._description_string(self.env) for name in forged
-        )
-        raise AccessError(
-            self.env._(
-                "These figures are computed by Customer Lifecycle and cannot "
-                "be set by hand: %(fields)s.",
-                fields=", ".join(labels),
-            )
-        )
 
     def _check_stage_exists(self, vals):
         stage_id = vals.get("stage_id")

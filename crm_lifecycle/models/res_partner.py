@@ -24,7 +24,8 @@ _CONTACTS_WRITTEN = contextvars.ContextVar(
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"  # pylint: disable=consider-merging-classes-inherited
+    _name = "res.partner"
+    _inherit = ["res.partner", "crm.lifecycle.engine.fields.mixin"]
 
     lifecycle_phase = fields.Selection(
         PHASES,
@@ -165,9 +166,9 @@ class ResPartner(models.Model):
     @api.model
     def _lifecycle_engine_fields(self):
         """The stored fields this module derives on a partner: only the
-        module writes them (see _lifecycle_check_engine_fields). Each
-        feature adds its own."""
-        return {
+        module writes them (engine_fields_mixin.py). Each feature adds its
+        own."""
+        return super()._lifecycle_engine_fields() | {
             "lifecycle_phase_since",
             "lifecycle_first_contact_date",
             "lifecycle_first_purchase_date",
@@ -175,45 +176,10 @@ class ResPartner(models.Model):
             "lifecycle_recompute_date",
         }
 
-    def _lifecycle_check_engine_fields(self, names):
-        """Refuse a value of a derived figure from outside the module: a
-        forged figure (a tier, a grade, a recompute date in the future)
-        would otherwise stand until the module next changes it, or for
-        good."""
-        forged = set(names) & self._lifecycle_engine_fields()
-        if not forged or in_engine() or self.env.su:
-            return
-        labels = sorted(
-            self._fields[name]._description_string(self.env) for name in forged
-        )
-        raise AccessError(
-            self.env._(
-                "These figures are computed by Customer Lifecycle and cannot "
-                "be set by hand: %(fields)s.",
-                fields=", ".join(labels),
-            )
-        )
-
     @api.model
-    def _lifecycle_defaults_as_values(self, vals_list):
-        """Move the context's defaults of the phase and of the derived
-        figures into ``vals_list``, and return this model without them: a
-        default is a value the client sends, and is checked as one."""
-        guarded = {*MANUAL_PHASE_FIELDS, *self._lifecycle_engine_fields()}
-        context = dict(self.env.context)
-        defaults = {
-            key[len("default_") :]: context.pop(key)
-            for key in list(context)
-            if key.startswith("default_") and key[len("default_") :] in guarded
-        }
-        if not defaults:
-            return self
-        for vals in vals_list:
-            for name, value in defaults.items():
-                vals.setdefault(name, value)
-        # Without them: a phase popped from the values for the manual path
-        # must not come back as a default.
-        return self.with_env(self.env(context=context))
+    def _lifecycle_guarded_defaults(self):
+        # The phase set by hand is checked as a value too (manual path).
+        return super()._lifecycle_guarded_defaults() | set(MANUAL_PHASE_FIELDS)
 
     @api.model_create_multi
     def create(self, vals_list):

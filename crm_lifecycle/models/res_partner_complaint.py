@@ -32,30 +32,47 @@ class ResPartner(models.Model):
         string="Made from a Complaint E-mail", copy=False, readonly=True
     )
     # The figures, on the commercial partner, written by the complaint pass
-    # only, across the companies: a case is the customer's, whichever
-    # company answers it.
+    # only, per company: each company reads the figures of the cases it
+    # answers (the case's company), never another's. Not indexed, as the
+    # payment figures (res_partner_payment.py): the jsonb column of all
+    # companies cannot serve a filter on one company's value.
     complaint_count = fields.Integer(
-        string="Complaints", readonly=True, copy=False, groups=USER_GROUP
+        string="Complaints",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        groups=USER_GROUP,
     )
     complaint_open_count = fields.Integer(
-        string="Open Complaints", readonly=True, copy=False, groups=USER_GROUP
+        string="Open Complaints",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        groups=USER_GROUP,
     )
     complaint_avg_resolution_hours = fields.Float(
         string="Average Resolution (working hours)",
+        company_dependent=True,
+        index=False,
         readonly=True,
-        copy=False,
         digits=(16, 1),
         groups=USER_GROUP,
     )
     complaint_last_date = fields.Datetime(
-        string="Last Complaint", readonly=True, copy=False, groups=USER_GROUP
+        string="Last Complaint",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        groups=USER_GROUP,
     )
     complaint_churn_signal = fields.Boolean(
+        company_dependent=True,
+        index=False,
         readonly=True,
-        copy=False,
         groups=USER_GROUP,
         help="An open complaint, or one that missed its deadline in the last "
-        "days set in Settings: a risk of losing the customer.",
+        "days set in Settings, in the current company: a risk of losing the "
+        "customer.",
     )
     complaint_ids = fields.One2many(
         "crm.lifecycle.complaint",
@@ -81,8 +98,11 @@ class ResPartner(models.Model):
     # Computes
     # ------------------------------------------------------------
 
+    @api.depends_context("uid", "allowed_company_ids")
     def _compute_complaint_case_count(self):
         # Live, unlike the figures: a case just made shows on the button.
+        # Read with the user's record rules: only the cases they may open,
+        # in the companies they work in.
         counts = dict(
             self.env["crm.lifecycle.complaint"]._read_group(
                 [("commercial_partner_id", "in", self.commercial_partner_id.ids)],
@@ -114,29 +134,40 @@ class ResPartner(models.Model):
     def _lifecycle_pass_complaint(self):
         """The complaint pass of the pipeline (res_partner_pipeline.py): a
         case made, moved or closed, and the daily job (the churn signal
-        moves with time), set the figures of the commercial partners from
-        one query."""
+        moves with time), set the figures of the commercial partners in
+        every company from one query, then one write per company, only
+        where something changed."""
         partners = self.commercial_partner_id.sudo()
         partners = partners.filtered(lambda p: p.id == p.commercial_partner_id.id)
         if not partners:
             return
         figures = self._complaint_read_figures(partners.ids)
-        partners.fetch(list(COMPLAINT_FIGURES))
-        empty = dict.fromkeys(COMPLAINT_FIGURES, False)
-        empty.update(
-            complaint_count=0,
-            complaint_open_count=0,
-            complaint_avg_resolution_hours=0.0,
-        )
-        changes = {}
-        for partner in partners:
-            vals = figures.get(partner.id, empty)
-            if any(partner[fname] != vals[fname] for fname in COMPLAINT_FIGURES):
-                changes[partner.id] = vals
-        self._lifecycle_bulk_update(changes)
+        empty = self._complaint_empty_figures()
+        for company in self.env["res.company"].sudo().search([]):
+            in_company = partners.with_company(company)
+            in_company.fetch(list(COMPLAINT_FIGURES))
+            changes = {}
+            for partner in in_company:
+                vals = figures.get((partner.id, company.id), empty)
+                if any(partner[fname] != vals[fname] for fname in COMPLAINT_FIGURES):
+                    changes[partner.id] = vals
+            self._lifecycle_bulk_update(changes, company=company)
+
+    @api.model
+    def _complaint_empty_figures(self):
+        """The figures of a customer without a case in a company."""
+        return {
+            "complaint_count": 0,
+            "complaint_open_count": 0,
+            "complaint_avg_resolution_hours": 0.0,
+            "complaint_last_date": False,
+            "complaint_churn_signal": False,
+        }
 
     @api.model
     def _complaint_read_figures(self, partner_ids):
+        """{(commercial partner id, company id): figures} of the cases of
+        these customers, per company of the case."""
         days = self.env["crm.lifecycle.settings"]._get("complaint_signal_days")
         since = fields.Datetime.now() - timedelta(days=days)
         self.env["crm.lifecycle.complaint"].flush_model()
@@ -144,6 +175,7 @@ class ResPartner(models.Model):
             SQL(
                 """
                 SELECT c.commercial_partner_id,
+                       c.company_id,
                        COUNT(*),
                        COUNT(*) FILTER (WHERE NOT COALESCE(c.is_closed, FALSE)),
                        AVG(c.resolution_hours) FILTER (WHERE c.date_closed IS NOT NULL),
@@ -152,21 +184,23 @@ class ResPartner(models.Model):
                                OR (c.sla_breached AND c.sla_breach_date >= %(since)s))
                   FROM crm_lifecycle_complaint c
                  WHERE c.commercial_partner_id = ANY(%(ids)s) AND c.active
-                 GROUP BY c.commercial_partner_id
+                 GROUP BY c.commercial_partner_id, c.company_id
                 """,
                 ids=list(partner_ids),
                 since=since,
             )
         )
         return {
-            pid: {
+            (pid, company_id): {
                 "complaint_count": count,
                 "complaint_open_count": open_count,
                 "complaint_avg_resolution_hours": round(avg or 0.0, 1),
                 "complaint_last_date": last,
                 "complaint_churn_signal": bool(signal),
             }
-            for pid, count, open_count, avg, last, signal in self.env.cr.fetchall()
+            for pid, company_id, count, open_count, avg, last, signal in (
+                self.env.cr.fetchall()
+            )
         }
 
     # ------------------------------------------------------------

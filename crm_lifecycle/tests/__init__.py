@@ -42,3 +42,4 @@ from . import test_complaint_portal
 from . import test_complaint_portal_tour
 from . import test_funnel_alert
 from . import test_funnel_alert_rpc
+from . import test_complaint_multicompany

@@ -4,6 +4,8 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
+from ..models.crm_lifecycle_complaint import CLOCK_FIELDS
+from ..models.engine_path import engine_writes
 from .common_complaint import FRIDAY, CrmLifecycleComplaintCommon
 
 COMPLAINT_MODELS = (
@@ -116,6 +118,29 @@ class TestComplaintSecurity(CrmLifecycleComplaintCommon):
             self.env["res.partner"].with_user(self.manager).create(
                 {"name": "Forged", "lifecycle_complaint_intake": True}
             )
+
+    def test_the_clock_is_refused_as_a_value_and_as_a_default(self):
+        """The case's clock has the customer's figures' guard
+        (crm.lifecycle.engine.fields.mixin): every field of it, from a
+        manager too."""
+        case = self._case()
+        samples = {"datetime": FRIDAY, "float": 1.0, "integer": 1, "boolean": True}
+        Complaint = self.env["crm.lifecycle.complaint"].with_user(self.manager)
+        for name in sorted(CLOCK_FIELDS):
+            value = samples[Complaint._fields[name].type]
+            with self.subTest(field=name):
+                with self._refused(AccessError, "computed by Customer Lifecycle"):
+                    case.with_user(self.manager).write({name: value})
+                with self._refused(AccessError, "computed by Customer Lifecycle"):
+                    Complaint.with_context(**{f"default_{name}": value}).create(
+                        {"partner_id": self.contact.id, "subject": "Forged clock"}
+                    )
+        self.assertFalse(Complaint.search([("subject", "=", "Forged clock")]))
+        self.assertEqual(case.reopen_count, 0)
+        # The module's own code (never a context key) writes it.
+        with engine_writes():
+            case.with_user(self.manager).write({"reopen_count": 2})
+        self.assertEqual(case.reopen_count, 2)
 
 
 @tagged("post_install", "-at_install")

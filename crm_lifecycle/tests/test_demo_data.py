@@ -93,3 +93,42 @@ class TestDemoData(TransactionCase):
         )
         summary = self.env["crm.lifecycle.funnel.summary"].search([])
         self.assertEqual(len(summary.filtered("is_bottleneck")), 1)
+
+    def test_demo_complaints_fill_the_backlog_the_reports_and_the_customers(self):
+        cases = self._demo_records("crm.lifecycle.complaint")
+        self.assertEqual(len(cases), 7)
+        self.assertEqual(len(cases.category_id), 2)
+        open_cases = cases.filtered(lambda case: not case.is_closed)
+        closed = cases - open_cases
+        # The backlog kanban shows a case in each open stage.
+        self.assertEqual(len(open_cases.stage_id), 3)
+        self.assertEqual(len(closed), 4)
+        for case in closed:
+            self.assertTrue(case.resolution)
+            self.assertGreater(case.date_closed, case.date_open)
+            self.assertGreater(case.resolution_hours, 0.0)
+        self.assertEqual(closed.mapped("reopen_count").count(1), 1)
+        # The case past its deadline, breached by the escalation job, and
+        # its to-do; a case closed late breached too.
+        late = open_cases.filtered("sla_breached")
+        self.assertEqual(len(late), 1)
+        self.assertEqual(late.escalated_deadline, late.sla_deadline)
+        self.assertTrue(late.activity_ids)
+        self.assertEqual(len(closed.filtered("sla_breached")), 1)
+        # The customers' figures and churn signal.
+        customers = cases.commercial_partner_id
+        self.assertEqual(sum(customers.mapped("complaint_count")), len(cases))
+        self.assertEqual(sum(customers.mapped("complaint_open_count")), len(open_cases))
+        signal = customers.filtered("complaint_churn_signal")
+        self.assertTrue(signal)
+        self.assertLess(len(signal), len(customers))
+        # The analyses have them.
+        [totals] = self.env["crm.lifecycle.complaint.report"].read_group(
+            [("complaint_id", "in", cases.ids)], ["case_count:sum"], []
+        )
+        self.assertEqual(totals["case_count"], len(cases))
+        self.assertTrue(
+            self.env["crm.lifecycle.complaint.sla.report"].search(
+                [("category_id", "in", cases.category_id.ids)]
+            )
+        )

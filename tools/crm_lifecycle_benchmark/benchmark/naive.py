@@ -48,31 +48,32 @@ def recompute(env, partners):
 
 
 def complaints(env, partner):
-    """The complaint figures from the partner's cases, read through the ORM."""
+    """The complaint figures from the partner's cases, read through the ORM,
+    written in each company of its cases."""
     cases = env["crm.lifecycle.complaint"].search(
         [("commercial_partner_id", "=", partner.id)]
     )
-    if not cases:
-        return
     days = env["crm.lifecycle.settings"]._get("complaint_signal_days")
     since = fields.Datetime.now() - timedelta(days=days)
-    closed = cases.filtered("date_closed")
-    partner.write(
-        {
-            "complaint_count": len(cases),
-            "complaint_open_count": len(cases.filtered(lambda c: not c.is_closed)),
-            "complaint_avg_resolution_hours": round(
-                sum(closed.mapped("resolution_hours")) / len(closed), 1
-            )
-            if closed
-            else 0.0,
-            "complaint_last_date": max(cases.mapped("date_open")),
-            "complaint_churn_signal": any(
-                not c.is_closed or (c.sla_breached and c.sla_breach_date >= since)
-                for c in cases
-            ),
-        }
-    )
+    for company in cases.company_id:
+        mine = cases.filtered(lambda c, company=company: c.company_id == company)
+        closed = mine.filtered("date_closed")
+        partner.with_company(company).write(
+            {
+                "complaint_count": len(mine),
+                "complaint_open_count": len(mine.filtered(lambda c: not c.is_closed)),
+                "complaint_avg_resolution_hours": round(
+                    sum(closed.mapped("resolution_hours")) / len(closed), 1
+                )
+                if closed
+                else 0.0,
+                "complaint_last_date": max(mine.mapped("date_open")),
+                "complaint_churn_signal": any(
+                    not c.is_closed or (c.sla_breached and c.sla_breach_date >= since)
+                    for c in mine
+                ),
+            }
+        )
 
 
 def phase(env, partner, invoices, today):
