@@ -73,6 +73,8 @@ SETTINGS = {
     "complaint_escalation_batch_size": Setting(
         "int", 500, 1, 100000, in_settings=False
     ),
+    # Customers to act on
+    "action_overdue_days": Setting("int", 30, 0, 3650),
     # State of the daily job, not a setting: the day the age bands were
     # last refreshed.
     "age_band_date": Setting("date", False, in_settings=False),
