@@ -41,3 +41,4 @@ from . import test_complaint_security
 from . import test_complaint_portal
 from . import test_complaint_portal_tour
 from . import test_action_items
+from . import test_display_widgets
