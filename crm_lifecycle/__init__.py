@@ -19,7 +19,7 @@ def post_init_hook(env):
 def uninstall_hook(env):
     """Remove what Odoo does not remove with the module's data: the indexes
     it created on other modules' tables, its settings, its reminders'
-    activity type in use, the tags that mirrored the RFM segments, and the
+    activity types in use, the tags that mirrored the RFM segments, and the
     complaint cases that hold on to their stages."""
     _uninstall_drop_complaints(env)
     _uninstall_drop_indexes(env)
@@ -72,24 +72,27 @@ def _uninstall_drop_indexes(env):
 
 def _uninstall_release_activity_type(env):
     # Activities and activity plans keep their type with ondelete='restrict':
-    # Odoo could not delete "Time to call back" while a reminder used it and
-    # logged an error. An open reminder is a salesperson's to-do and a plan
-    # is a user's: both stay, as a call.
-    callback = env.ref(
-        "crm_lifecycle.mail_activity_type_callback", raise_if_not_found=False
-    )
-    if not callback:
-        return
+    # Odoo could not delete "Time to call back" or "Detractor follow-up"
+    # while an activity used it and logged an error. An open reminder or
+    # follow-up is a salesperson's to-do and a plan is a user's: both stay,
+    # as a call.
     replacement = env.ref(
         "mail.mail_activity_data_call", raise_if_not_found=False
     ) or env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
-    for model in ("mail.activity", "mail.activity.plan.template"):
-        records = (
-            env[model]
-            .with_context(active_test=False)
-            .search([("activity_type_id", "=", callback.id)])
-        )
-        if records and replacement:
-            records.write({"activity_type_id": replacement.id})
-        else:
-            records.unlink()
+    for xmlid in (
+        "crm_lifecycle.mail_activity_type_callback",
+        "crm_lifecycle.mail_activity_type_detractor",
+    ):
+        activity_type = env.ref(xmlid, raise_if_not_found=False)
+        if not activity_type:
+            continue
+        for model in ("mail.activity", "mail.activity.plan.template"):
+            records = (
+                env[model]
+                .with_context(active_test=False)
+                .search([("activity_type_id", "=", activity_type.id)])
+            )
+            if records and replacement:
+                records.write({"activity_type_id": replacement.id})
+            else:
+                records.unlink()

@@ -23,6 +23,7 @@
         "security/crm_lifecycle_security.xml",
         "security/crm_lifecycle_complaint_security.xml",
         "security/crm_lifecycle_complaint_portal_security.xml",
+        "security/crm_lifecycle_action_item_security.xml",
         "data/ir_cron_data.xml",
         "data/crm_lifecycle_loyalty_tier_data.xml",
         "data/mail_template_data.xml",
@@ -66,6 +67,7 @@
         "views/crm_lifecycle_complaint_portal_templates.xml",
         "data/crm_lifecycle_funnel_alert_data.xml",
         "views/crm_lifecycle_funnel_alert_views.xml",
+        "report/crm_lifecycle_action_item_views.xml",
         "views/crm_lifecycle_menus.xml",
     ],
     "demo": [

@@ -283,6 +283,18 @@ def cmd_listpage(args):
     print(json.dumps(result))
 
 
+def cmd_actionlist(args):
+    """The list of customers to act on, first page with its count, as the
+    administrator (a lifecycle manager, with record rules) sees it: every
+    customer's, and the administrator's own."""
+    registry = connect(args.db)
+    _vacuum(registry)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, 2, {})  # the administrator, with record rules
+        result = measures.action_list_pages(env)
+    print(json.dumps(result))
+
+
 COMPLAINT_MAIL = """From: {email}
 To: bench-gateway@nowhere.example.com
 Subject: Bench complaint {n}
@@ -544,6 +556,7 @@ def cmd_run(args):
         row["events"] = run_child(args, "events", ["--count", str(args.count)])
         row["list_page"] = run_child(args, "listpage")
         row["funnel"] = run_child(args, "funnel")
+        row["action_list"] = run_child(args, "actionlist")
         results.append(row)
         print(format_row(row), flush=True)
     if len(results) > 1:
@@ -582,6 +595,11 @@ def format_row(row):
     for label, figures in page.items():
         lines.append(
             f"partner list     {label:<14} {figures['ms']:7.1f} ms"
+            f"  count {figures['count']:,}"
+        )
+    for label, figures in row.get("action_list", {}).items():
+        lines.append(
+            f"customers to act on ({label:<4}) {figures['ms']:7.1f} ms"
             f"  count {figures['count']:,}"
         )
     comp = row.get("complaints")
@@ -638,6 +656,7 @@ def main():
         "naive": cmd_naive,
         "events": cmd_events,
         "listpage": cmd_listpage,
+        "actionlist": cmd_actionlist,
         "complaints": cmd_complaints,
         "funnel": cmd_funnel,
         "run": cmd_run,

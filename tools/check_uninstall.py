@@ -103,6 +103,15 @@ def seed(env):
             "user_id": env.ref("base.user_admin").id,
         }
     )
+    detractor = env.ref("crm_lifecycle.mail_activity_type_detractor")
+    followup = env["mail.activity"].create(
+        {
+            "res_model_id": env["ir.model"]._get_id("res.partner"),
+            "res_id": partner.id,
+            "activity_type_id": detractor.id,
+            "user_id": env.ref("base.user_admin").id,
+        }
+    )
     plan = env["mail.activity.plan"].create(
         {
             "name": "Uninstall check plan",
@@ -125,7 +134,11 @@ def seed(env):
     )
     alert.message_post(body="Uninstall check alert", message_type="comment")
     env["ir.config_parameter"].set_param("crm_lifecycle.age_band_date", "2026-01-01")
-    return activity.id, plan.template_ids.id, [tag.id for tag in tags.values()]
+    return (
+        (activity | followup).ids,
+        plan.template_ids.id,
+        [tag.id for tag in tags.values()],
+    )
 
 
 def main():
@@ -133,7 +146,7 @@ def main():
     registry = Registry(db)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
-        activity_id, template_id, tag_ids = seed(env)
+        activity_ids, template_id, tag_ids = seed(env)
         env.flush_all()
         indexes = fetch(cr, INDEX_QUERY)
         columns = module_columns(cr)
@@ -243,7 +256,7 @@ def main():
         kept = [
             record
             for record in (
-                env["mail.activity"].browse(activity_id).exists(),
+                *env["mail.activity"].browse(activity_ids).exists(),
                 env["mail.activity.plan.template"].browse(template_id).exists(),
             )
             if record.activity_type_id == call
@@ -251,8 +264,8 @@ def main():
         tags = env["res.partner.category"].browse(tag_ids).exists()
         check(
             "uninstall keeps open reminders and plans as calls, drops RFM tags",
-            (len(kept) != 2 or tags)
-            and f"{len(kept)} of 2 kept as calls, {len(tags)} RFM tags left",
+            (len(kept) != 3 or tags)
+            and f"{len(kept)} of 3 kept as calls, {len(tags)} RFM tags left",
         )
     check(
         "uninstall logs no error",

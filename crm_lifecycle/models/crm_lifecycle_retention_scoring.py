@@ -1,9 +1,16 @@
+from datetime import timedelta
+
 import numpy as np
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..lib import clv
 from .crm_lifecycle_retention import SCORE_COLUMNS, rfm_segment
+
+# The churn probability kept once a week, to tell a rise since last week.
+PREVIOUS_CHURN_FIELDS = ("churn_probability_previous", "churn_previous_date")
+PREVIOUS_CHURN_DAYS = 7
 
 
 class CrmLifecycleRetentionScoring(models.AbstractModel):
@@ -91,7 +98,8 @@ class CrmLifecycleRetentionScoring(models.AbstractModel):
             pid: dict(values.get(pid, empty), retention_score_date=today)
             for pid in partner_ids
         }
-        fnames = [*SCORE_COLUMNS, "retention_score_date"]
+        self._keep_previous_churn(company, values, today)
+        fnames = [*SCORE_COLUMNS, "retention_score_date", *PREVIOUS_CHURN_FIELDS]
         Partner = self.env["res.partner"]
         if settings["rfm_segment_tags"]:
             # The tags are written through write() on every customer: the
@@ -101,6 +109,39 @@ class CrmLifecycleRetentionScoring(models.AbstractModel):
         else:
             Partner._lifecycle_write_company_figures(values, company, fnames)
         self._remind(company, values, today, settings)
+
+    @api.model
+    def _keep_previous_churn(self, company, values_by_partner, today):
+        """Add to ``values_by_partner`` the churn probability of last week:
+        once a week per customer, the probability about to be rewritten is
+        kept with the day it was kept; in between, what was kept stays. Read
+        in one query for the batch."""
+        if not values_by_partner:
+            return
+        Partner = self.env["res.partner"]
+        names = ("churn_probability", *PREVIOUS_CHURN_FIELDS)
+        Partner.browse(list(values_by_partner)).with_company(company).flush_recordset(
+            list(names)
+        )
+        self.env.cr.execute(
+            SQL(
+                "SELECT p.id, %s FROM res_partner p WHERE p.id = ANY(%s)",
+                SQL(", ").join(
+                    Partner._lifecycle_company_value_sql("p", name, company)
+                    for name in names
+                ),
+                list(values_by_partner),
+            )
+        )
+        limit = today - timedelta(days=PREVIOUS_CHURN_DAYS)
+        for pid, churn, previous, kept_on in self.env.cr.fetchall():
+            if kept_on:
+                kept_on = fields.Date.to_date(kept_on)
+            if not kept_on or kept_on <= limit:
+                previous, kept_on = churn, today
+            values_by_partner[pid].update(
+                churn_probability_previous=previous, churn_previous_date=kept_on
+            )
 
     # ------------------------------------------------------------
     # Segment tags

@@ -77,6 +77,8 @@ SETTINGS = {
     "funnel_alert": Setting("bool", True),
     "funnel_alert_share": Setting("float", 70.0, 0.0, 100.0),
     "funnel_alert_min_count": Setting("int", 10, 0, 100000),
+    # Customers to act on
+    "action_overdue_days": Setting("int", 30, 0, 3650),
     # State of the daily job, not a setting: the day the age bands were
     # last refreshed.
     "age_band_date": Setting("date", False, in_settings=False),

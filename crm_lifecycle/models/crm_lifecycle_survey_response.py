@@ -189,7 +189,7 @@ class CrmLifecycleSurveyResponse(models.Model):
             if response.comment:
                 note += Markup("<blockquote>%s</blockquote>") % escape(response.comment)
             response.commercial_partner_id.sudo().activity_schedule(
-                act_type_xmlid="mail.mail_activity_data_todo",
+                act_type_xmlid="crm_lifecycle.mail_activity_type_detractor",
                 date_deadline=response._crm_lifecycle_next_working_day(),
                 summary=self.env._("Detractor: call the customer back"),
                 note=note,

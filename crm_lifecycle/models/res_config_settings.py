@@ -185,6 +185,14 @@ class ResConfigSettings(models.TransientModel):
         config_parameter="crm_lifecycle.reminder_email",
     )
 
+    # Customers to act on
+    crm_lifecycle_action_overdue_days = fields.Integer(
+        string="Installment Overdue by More than (days)",
+        config_parameter="crm_lifecycle.action_overdue_days",
+        help="An installment overdue by more than this many days puts its "
+        "customer on the salesperson's list of customers to act on.",
+    )
+
     # Complaints
     crm_lifecycle_complaint_signal_days = fields.Integer(
         string="Breached Complaint Signals Churn for (days)",

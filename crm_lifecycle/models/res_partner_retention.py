@@ -31,6 +31,8 @@ USER_GROUP = "crm_lifecycle.group_crm_lifecycle_user"
 # Written by the retention analytics only (in SQL), never by hand.
 RETENTION_SCORE_FIELDS = {
     *SCORE_COLUMNS,
+    "churn_probability_previous",
+    "churn_previous_date",
     "retention_reminder_date",
     "retention_score_date",
 }
@@ -102,6 +104,26 @@ class ResPartner(models.Model):
         aggregator="avg",
         digits=(16, 4),
         help="1 - P(alive) under the company's BG/NBD model.",
+    )
+    churn_probability_previous = fields.Float(
+        string="Churn Probability a Week Before",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        groups=USER_GROUP,
+        digits=(16, 4),
+        help="The churn probability as it was when last kept, once a week, by "
+        "the retention scheduled action: a rise above the call-back threshold "
+        "since then puts a Champion or Loyal customer on the salesperson's "
+        "list of customers to act on.",
+    )
+    churn_previous_date = fields.Date(
+        string="Previous Churn Probability Kept On",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        groups=USER_GROUP,
+        help="Technical: the day the previous churn probability was kept.",
     )
     expected_purchases_365 = fields.Float(
         string="Expected Purchases (365 days)",

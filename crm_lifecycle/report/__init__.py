@@ -7,3 +7,4 @@ from . import crm_lifecycle_cohort_report
 from . import crm_lifecycle_payment_history_report
 from . import crm_lifecycle_complaint_report
 from . import crm_lifecycle_complaint_sla_report
+from . import crm_lifecycle_action_item

@@ -43,3 +43,5 @@ from . import test_complaint_portal_tour
 from . import test_funnel_alert
 from . import test_funnel_alert_rpc
 from . import test_complaint_multicompany
+from . import test_action_items
+from . import test_display_widgets

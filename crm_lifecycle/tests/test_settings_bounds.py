@@ -22,6 +22,7 @@ ZERO_SETTINGS = (
     "crm_lifecycle_survey_max_per_run",
     "crm_lifecycle_clv_monthly_discount_rate",
     "crm_lifecycle_clv_penalizer",
+    "crm_lifecycle_action_overdue_days",
 )
 
 

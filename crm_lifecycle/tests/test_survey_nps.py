@@ -213,6 +213,10 @@ class TestSurveyFollowUp(CrmLifecycleSurveyCommon):
         activity = self._followups(self.customer)
         self.assertEqual(len(activity), 1)
         self.assertEqual(activity.user_id, self.sales_user)
+        self.assertEqual(
+            activity.activity_type_id,
+            self.env.ref("crm_lifecycle.mail_activity_type_detractor"),
+        )
         self.assertEqual(str(activity.date_deadline), "2024-05-20")
         self.assertIn("The invoice was wrong twice", str(activity.note))
         self.assertIn("4", str(activity.note))

@@ -21,6 +21,7 @@ FORGED_FIGURES = {
     "lifecycle_recompute_date": "2099-01-01",
     "complaint_count": 3,
     "complaint_churn_signal": True,
+    "churn_probability_previous": 0.9,
 }
 
 

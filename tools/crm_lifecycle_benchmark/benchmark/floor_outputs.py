@@ -45,7 +45,7 @@ Left out of the retention floor, with the reason:
   scores, and bench partners have no birthdate.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 from dateutil.relativedelta import relativedelta
@@ -76,7 +76,9 @@ PAYMENT_COLUMNS = (
     "payment_overdue_amount",
     "payment_overdue_count",
 )
-RETENTION_COLUMNS = (*SCORE_COLUMNS, "retention_score_date")
+# The churn probability of last week, kept once a week by the scoring.
+PREVIOUS_CHURN_COLUMNS = ("churn_probability_previous", "churn_previous_date")
+RETENTION_COLUMNS = (*SCORE_COLUMNS, "retention_score_date", *PREVIOUS_CHURN_COLUMNS)
 # The PostgreSQL type of the values a company-dependent field keeps in its
 # jsonb, by field type.
 VALUE_TYPES = {
@@ -636,6 +638,44 @@ def _write_scores(env, company, company_keys, partner_ids, scores, today):
             ),
         )
         for name in SCORE_COLUMNS
+    )
+
+    def old(name):
+        return SQL("(p.%s ->> %s)::%s", SQL.identifier(name), key, SQL(types[name]))
+
+    # The probability before this scoring, kept when what was kept is a
+    # week old (_keep_previous_churn).
+    due = SQL(
+        "(%(kept)s IS NULL OR %(kept)s <= %(limit)s::date)",
+        kept=old("churn_previous_date"),
+        limit=today - timedelta(days=7),
+    )
+    previous = {
+        "churn_probability_previous": SQL(
+            "CASE WHEN %s THEN %s ELSE %s END",
+            due,
+            old("churn_probability"),
+            old("churn_probability_previous"),
+        ),
+        "churn_previous_date": SQL(
+            "CASE WHEN %s THEN %s::date ELSE %s END",
+            due,
+            today,
+            old("churn_previous_date"),
+        ),
+    }
+    assignments = SQL(", ").join(
+        [
+            assignments,
+            *(
+                SQL(
+                    "%s = %s",
+                    SQL.identifier(name),
+                    _company_value_sql(name, types[name], key, value, company_keys),
+                )
+                for name, value in previous.items()
+            ),
+        ]
     )
     cr.execute(
         SQL(

@@ -182,3 +182,55 @@ def naive_recompute(env, partners):
     """Every output of the daily jobs the way a module without set-based
     reads would get them, one partner at a time (see naive.py)."""
     naive.recompute(env, partners)
+
+
+# The fields of a row of the list of customers to act on, as its list view
+# reads them.
+ACTION_LIST_SPEC = {
+    name: {}
+    for name in (
+        "partner_id",
+        "reason",
+        "summary",
+        "date",
+        "amount",
+        "clv_predicted",
+        "rfm_segment",
+        "churn_probability",
+        "user_id",
+        "assignee_id",
+        "currency_id",
+        "activity_id",
+        "complaint_id",
+    )
+}
+
+
+def action_list_pages(env, repeat=5):
+    """The first page (80 rows, most valuable customers first) of the list of
+    customers to act on, with its count, as the web client asks for it: the
+    manager's whole list and the user's own. Returns {label: {"ms": best
+    time, "count": rows, "reasons": {reason: rows}}}."""
+    Item = env["crm.lifecycle.action.item"]
+    uid = env.uid
+    pages = {
+        "all": [],
+        "mine": ["|", ("user_id", "=", uid), ("assignee_id", "=", uid)],
+    }
+    result = {}
+    for label, domain in pages.items():
+        timings = []
+        for _ in range(repeat):
+            env.invalidate_all()
+            started = time.perf_counter()
+            page = Item.web_search_read(
+                domain, ACTION_LIST_SPEC, limit=80, count_limit=None
+            )
+            timings.append(time.perf_counter() - started)
+        groups = Item.read_group(domain, ["reason"], ["reason"])
+        result[label] = {
+            "ms": min(timings) * 1000,
+            "count": page["length"],
+            "reasons": {group["reason"]: group["reason_count"] for group in groups},
+        }
+    return result

@@ -4,3 +4,4 @@ from . import test_benchmark_loyalty
 from . import test_benchmark_payment
 from . import test_benchmark_complaints
 from . import test_benchmark_funnel
+from . import test_benchmark_action_list
