@@ -40,3 +40,6 @@ from . import test_complaint_escalation
 from . import test_complaint_security
 from . import test_complaint_portal
 from . import test_complaint_portal_tour
+from . import test_fit_lib
+from . import test_fit_score
+from . import test_fit_security
