@@ -179,9 +179,10 @@ class ResPartner(models.Model):
 
     @api.model
     def _cron_lifecycle_fit(self):
-        """Weekly: refit each company's fit score (one company per call)
-        and rescore its prospects and customers. Returns the companies still
-        to do."""
+        """Refit the fit score of each company whose model is older than the
+        refit interval (a week by default), one company per call, and
+        rescore its prospects and customers. Returns the companies still to
+        do."""
         return self.env["crm.lifecycle.fit"].sudo()._run_step()
 
     @api.model

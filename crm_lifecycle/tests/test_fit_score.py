@@ -1,3 +1,9 @@
+from datetime import timedelta
+from unittest.mock import patch
+
+from freezegun import freeze_time
+
+from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
@@ -152,6 +158,49 @@ class TestFitScore(CrmLifecycleFitCommon):
             self.Fit._criteria_weights(self.env.company),
             "criteria of another company never score here",
         )
+
+    def _run_job(self):
+        calls = 0
+        while self.env["res.partner"]._cron_lifecycle_fit():
+            calls += 1
+            self.assertLess(calls, 20, "the job ends")
+        return calls
+
+    def test_job_refits_each_company_once_per_interval_and_keeps_a_failed_one(self):
+        self.addCleanup(self.env["crm.lifecycle.batch"]._batch_forget_failures, "fit")
+        # Every company, those the test user is not in included.
+        Model = self.env["crm.lifecycle.fit.model"].sudo()
+        companies = self.env["res.company"].sudo().search([])
+        today = fields.Date.context_today(self.env.user)
+        self._run_job()
+        self.assertEqual(Model.search([]).company_id, companies)
+        self.assertEqual(len(Model.search([])), len(companies), "one each")
+        self.assertEqual(set(Model.search([]).mapped("date")), {today})
+        # Within the interval: nothing to do.
+        self.assertEqual(self.env["res.partner"]._cron_lifecycle_fit(), 0)
+        self.assertEqual(len(Model.search([])), len(companies))
+        before = self._fit_model(self.company_2)
+        Fit = self.registry["crm.lifecycle.fit"]
+        original = Fit._fit_company
+
+        def fit_company(fit, company, today=None):
+            if company == self.company_2:
+                raise ValueError("a broken company")
+            return original(fit, company, today)
+
+        later = today + timedelta(days=8)
+        with (
+            freeze_time(later),
+            patch.object(Fit, "_fit_company", fit_company),
+            self.assertLogs(
+                "odoo.addons.crm_lifecycle.models.crm_lifecycle_fit", "ERROR"
+            ) as logs,
+        ):
+            self._run_job()
+        self.assertIn("a broken company", "\n".join(logs.output))
+        # The others are refitted; the failed one keeps its model, active.
+        self.assertEqual(self._fit_model(self.company_2), before)
+        self.assertEqual(self._fit_model().date, later)
 
     def test_a_weight_out_of_bounds_or_an_unknown_trait_is_refused(self):
         Criterion = self.env["crm.lifecycle.fit.criterion"].with_user(self.manager)
