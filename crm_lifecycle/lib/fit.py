@@ -83,19 +83,29 @@ def best_labels(values, quantile=BEST_QUANTILE):
 
 
 def encode(rows, vocabulary):
-    """The one-hot matrix (CSR, rows x vocabulary) of ``rows`` (iterables
-    of tokens); a token out of the vocabulary is left out."""
+    """The one-hot matrix (CSR, rows x vocabulary, sorted column indices) of
+    ``rows`` (iterables of tokens); a token out of the vocabulary is left
+    out."""
     index = {key: column for column, key in enumerate(vocabulary)}
-    indptr, indices = [0], []
+    lengths, indices = [], []
     for row in rows:
-        columns = sorted({index[key] for key in row if key in index})
+        columns = [index[key] for key in row if key in index]
         indices.extend(columns)
-        indptr.append(len(indices))
-    data = np.ones(len(indices), dtype=float)
-    return sparse.csr_matrix(
-        (data, np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
-        shape=(len(indptr) - 1, len(vocabulary)),
+        lengths.append(len(columns))
+    indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    matrix = sparse.csr_matrix(
+        (
+            np.ones(len(indices), dtype=float),
+            np.asarray(indices, dtype=np.int64),
+            indptr,
+        ),
+        shape=(len(lengths), len(vocabulary)),
     )
+    # A token listed twice in a row is still one trait.
+    matrix.sum_duplicates()
+    matrix.data[:] = 1.0
+    return matrix
 
 
 def fit(rows, labels, min_best=MIN_BEST, seed=0, regularization=1.0):
@@ -150,36 +160,50 @@ def fit(rows, labels, min_best=MIN_BEST, seed=0, regularization=1.0):
     )
 
 
-def _reasons(row, weights, top):
-    """The ``top`` tokens of ``row`` with the largest positive weights."""
-    positive = [(weights[key], key) for key in set(row) if weights.get(key, 0) > 0]
-    positive.sort(key=lambda item: (-item[0], item[1]))
-    return [key for _weight, key in positive[:top]]
+def _top_reasons(matrix, weights, vocabulary, top):
+    """For each row of the one-hot ``matrix``, the tokens of its ``top``
+    largest positive weights, largest first (ties: by token), set-based."""
+    reasons = [[] for _row in range(matrix.shape[0])]
+    if not matrix.nnz:
+        return reasons
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    contributions = weights[matrix.indices]
+    # By row, then largest contribution, then column (the vocabulary is
+    # sorted, so by token).
+    order = np.lexsort((matrix.indices, -contributions, rows))
+    rank = np.arange(len(order)) - matrix.indptr[rows[order]]
+    kept = order[(rank < top) & (contributions[order] > 0)]
+    for row, column in zip(
+        rows[kept].tolist(), matrix.indices[kept].tolist(), strict=True
+    ):
+        reasons[row].append(vocabulary[column])
+    return reasons
 
 
 def score_model(intercept, coefficients, rows, top=TOP_REASONS):
     """Scores (0 to 100) and reasons (tokens) of ``rows`` under a fitted
     model: the probability of being a best customer, in percent."""
-    vocabulary = list(coefficients)
+    vocabulary = sorted(coefficients)
     weights = np.asarray([coefficients[key] for key in vocabulary], dtype=float)
-    rows = [list(row) for row in rows]
     if not rows:
         return [], []
-    logits = encode(rows, vocabulary) @ weights + intercept
+    matrix = encode(rows, vocabulary)
+    logits = matrix @ weights + intercept
     scores = np.rint(100.0 / (1.0 + np.exp(-np.clip(logits, -50, 50)))).astype(int)
-    reasons = [_reasons(row, coefficients, top) for row in rows]
-    return [int(score) for score in scores], reasons
+    return scores.tolist(), _top_reasons(matrix, weights, vocabulary, top)
 
 
 def score_criteria(weights, rows, top=TOP_REASONS):
     """Scores (0 to 100) and reasons of ``rows`` under hand-set criteria
     ({token: weight 0 to 100}): the share of the criteria's weight the
     partner's traits meet."""
-    total = float(sum(weight for weight in weights.values() if weight > 0))
-    scores, reasons = [], []
-    for row in rows:
-        row = set(row)
-        met = sum(weights[key] for key in row if weights.get(key, 0) > 0)
-        scores.append(int(round(100.0 * met / total)) if total else 0)
-        reasons.append(_reasons(row, weights, top))
-    return scores, reasons
+    vocabulary = sorted(weights)
+    values = np.asarray([max(weights[key], 0) for key in vocabulary], dtype=float)
+    total = values.sum()
+    if not rows:
+        return [], []
+    matrix = encode(rows, vocabulary)
+    if not total:
+        return [0] * matrix.shape[0], [[] for _row in range(matrix.shape[0])]
+    scores = np.rint(100.0 * (matrix @ values) / total).astype(int)
+    return scores.tolist(), _top_reasons(matrix, values, vocabulary, top)
