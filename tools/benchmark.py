@@ -254,6 +254,22 @@ def cmd_events(args):
     print(json.dumps(result))
 
 
+def cmd_fit(args):
+    """The fit score for all customers: each company's model fitted on its
+    customers (after the daily jobs wrote their lifetime values) and every
+    prospect and customer scored."""
+    registry = connect(args.db)
+    _vacuum(registry)
+    with registry.cursor() as cr:
+        env = env_of(cr)
+        queries = _queries()
+        result = measures.measure_fit(env)
+        result["queries"] = _queries() - queries
+        cr.commit()
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
 def cmd_listpage(args):
     """One page of the partner list, filtered, with its count, as the web
     client asks for it, after the night's autovacuum."""
@@ -552,6 +568,8 @@ def cmd_run(args):
         # place for the list page and whoever looks next.
         row["floor"] = run_child(args, "floor")
         row["recompute"] = run_child(args, "recompute")
+        # After the recompute: the fit learns from its lifetime values.
+        row["fit"] = run_child(args, "fit")
         row["naive"] = run_child(args, "naive", ["--sample", str(args.sample)])
         row["events"] = run_child(args, "events", ["--count", str(args.count)])
         row["list_page"] = run_child(args, "listpage")
@@ -601,6 +619,15 @@ def format_row(row):
         lines.append(
             f"customers to act on ({label:<4}) {figures['ms']:7.1f} ms"
             f"  count {figures['count']:,}"
+        )
+    fit = row.get("fit")
+    if fit:
+        auc = f"{fit['auc']:.3f}" if fit["auc"] is not None else "not measured"
+        lines.append(
+            f"fit score        {fit['seconds']:9.2f} s  {fit['queries']:>9,} queries"
+            f"  peak {fit['peak_rss_mb']:.0f} MB  {fit['scored']:,} scored"
+            f"  ({fit['method']}: {fit['best']:,} best of {fit['sample']:,},"
+            f" held-out AUC {auc})"
         )
     comp = row.get("complaints")
     if comp:
@@ -659,6 +686,7 @@ def main():
         "actionlist": cmd_actionlist,
         "complaints": cmd_complaints,
         "funnel": cmd_funnel,
+        "fit": cmd_fit,
         "run": cmd_run,
     }
     return commands[args.command](args) or 0

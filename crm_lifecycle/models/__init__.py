@@ -50,3 +50,8 @@ from . import crm_lifecycle_survey_invitation_complaint
 from . import crm_lifecycle_survey_response_complaint
 from . import res_partner_complaint
 from . import crm_lifecycle_funnel_alert
+from . import crm_lifecycle_fit_model
+from . import crm_lifecycle_fit_criterion
+from . import crm_lifecycle_fit
+from . import res_partner_fit
+from . import crm_lead_fit

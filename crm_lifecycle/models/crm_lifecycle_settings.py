@@ -64,6 +64,8 @@ SETTINGS = {
     "reminder_churn_threshold": Setting("float", 0.5, 0.0, 1.0),
     "reminder_email": Setting("bool", False),
     "retention_batch_size": Setting("int", 2000, 1, 100000, in_settings=False),
+    # Fit score
+    "fit_refit_days": Setting("int", 7, 1, 365),
     # Complaints
     "complaint_signal_days": Setting("int", 90, 0, 3650),
     "complaint_detractor_action": Setting(

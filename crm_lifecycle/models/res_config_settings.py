@@ -170,6 +170,12 @@ class ResConfigSettings(models.TransientModel):
         "converge (small samples). 0: such companies get no churn or CLV "
         "scores.",
     )
+    crm_lifecycle_fit_refit_days = fields.Integer(
+        string="Refit the Fit Score Every (days)",
+        config_parameter="crm_lifecycle.fit_refit_days",
+        help="How old a company's fit score model may get before the weekly "
+        "job learns it again from its best customers.",
+    )
     crm_lifecycle_reminder_factor = fields.Float(
         string="Reminder after Usual Interval ×",
         config_parameter="crm_lifecycle.reminder_factor",

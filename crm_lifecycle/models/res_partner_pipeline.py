@@ -47,6 +47,7 @@ PASS_PHASE = "phase"
 PASS_PAYMENT = "payment"
 PASS_LOYALTY = "loyalty"
 PASS_COMPLAINT = "complaint"
+PASS_FIT = "fit"
 
 LifecyclePass = namedtuple("LifecyclePass", ["name", "method", "computes"])
 
@@ -75,6 +76,13 @@ LIFECYCLE_PASSES = (
         "_lifecycle_pass_payment",
         "the payment grade, trend, delays and overdue amount, per company",
     ),
+    # Last: it reads the phase (who is a prospect or customer) and the
+    # first purchase.
+    LifecyclePass(
+        PASS_FIT,
+        "_lifecycle_pass_fit",
+        "the fit score and its reasons, per company",
+    ),
 )
 # What an event can ask for: a subset of these, so that it runs only the
 # passes it can change (the phase moves with deals and invoices, and a
@@ -83,6 +91,7 @@ LIFECYCLE_PASSES = (
 # leaving the posted state).
 ALL_PASSES = frozenset(step.name for step in LIFECYCLE_PASSES)
 PHASE_ONLY = frozenset({PASS_PHASE})
+FIT_ONLY = frozenset({PASS_FIT})
 PENDING_KEY = "crm_lifecycle.pending_partner_ids"
 
 

@@ -45,3 +45,6 @@ from . import test_funnel_alert_rpc
 from . import test_complaint_multicompany
 from . import test_action_items
 from . import test_display_widgets
+from . import test_fit_lib
+from . import test_fit_score
+from . import test_fit_security

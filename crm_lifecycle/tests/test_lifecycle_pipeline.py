@@ -7,6 +7,7 @@ from odoo.addons.crm_lifecycle.models.res_partner_pipeline import (
     ALL_PASSES,
     LIFECYCLE_PASSES,
     PASS_COMPLAINT,
+    PASS_FIT,
     PASS_LOYALTY,
     PASS_PAYMENT,
     PASS_PHASE,
@@ -44,7 +45,7 @@ class TestLifecyclePipeline(CrmLifecycleCommon):
     def test_pipeline_lists_each_pass_once_with_its_method(self):
         names = [step.name for step in LIFECYCLE_PASSES]
         self.assertEqual(
-            names, [PASS_PHASE, PASS_COMPLAINT, PASS_LOYALTY, PASS_PAYMENT]
+            names, [PASS_PHASE, PASS_COMPLAINT, PASS_LOYALTY, PASS_PAYMENT, PASS_FIT]
         )
         self.assertEqual(frozenset(names), ALL_PASSES)
         Partner = self.env["res.partner"]
@@ -59,7 +60,7 @@ class TestLifecyclePipeline(CrmLifecycleCommon):
             moved = self.customer._lifecycle_recompute()
         self.assertEqual(
             [name for name, _partners in calls],
-            [PASS_PHASE, PASS_COMPLAINT, PASS_LOYALTY, PASS_PAYMENT],
+            [PASS_PHASE, PASS_COMPLAINT, PASS_LOYALTY, PASS_PAYMENT, PASS_FIT],
         )
         self.assertTrue(all(partners == self.customer for _name, partners in calls))
         self.assertEqual(moved, 1, "the phase pass's count")

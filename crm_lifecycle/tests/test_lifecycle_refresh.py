@@ -98,7 +98,9 @@ class TestLifecycleRefresh(LoyaltyCommon):
         self.assertFalse(self.Refresh.search([]))
         self.customer._lifecycle_mark_pending()
         self.env.cr.flush()
-        self.assertEqual(self._queued(), {(self.customer, "complaint,loyalty,payment")})
+        self.assertEqual(
+            self._queued(), {(self.customer, "complaint,fit,loyalty,payment")}
+        )
 
     def _broken_payment_recompute(self, *bad):
         """Patch the payment figures to fail for the partners ``bad``."""
