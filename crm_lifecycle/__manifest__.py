@@ -64,6 +64,8 @@
         "report/crm_lifecycle_complaint_report_views.xml",
         "report/crm_lifecycle_complaint_sla_report_views.xml",
         "views/crm_lifecycle_complaint_portal_templates.xml",
+        "data/ir_cron_suggestion_data.xml",
+        "views/crm_lifecycle_suggestion_views.xml",
         "views/crm_lifecycle_menus.xml",
     ],
     "demo": [

@@ -48,3 +48,7 @@ from . import crm_lifecycle_complaint_escalation
 from . import crm_lifecycle_survey_invitation_complaint
 from . import crm_lifecycle_survey_response_complaint
 from . import res_partner_complaint
+from . import crm_lifecycle_suggestion
+from . import crm_lifecycle_suggestion_evaluation
+from . import crm_lifecycle_suggestion_engine
+from . import res_partner_suggestion

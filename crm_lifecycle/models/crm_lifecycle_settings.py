@@ -73,6 +73,9 @@ SETTINGS = {
     "complaint_escalation_batch_size": Setting(
         "int", 500, 1, 100000, in_settings=False
     ),
+    # Cross-sell suggestions
+    "suggestion_window_months": Setting("int", 24, 1, 120),
+    "suggestion_batch_size": Setting("int", 2000, 1, 100000, in_settings=False),
     # State of the daily job, not a setting: the day the age bands were
     # last refreshed.
     "age_band_date": Setting("date", False, in_settings=False),

@@ -210,6 +210,14 @@ class ResConfigSettings(models.TransientModel):
         "while an invitation is unanswered or sent too recently.",
     )
 
+    # Cross-sell suggestions
+    crm_lifecycle_suggestion_window_months = fields.Integer(
+        string="Suggestions Learn from (months)",
+        config_parameter="crm_lifecycle.suggestion_window_months",
+        help="Products bought together on the customer invoices of this many "
+        "last months make the cross-sell suggestions.",
+    )
+
     @api.constrains(
         "crm_lifecycle_payment_grade_a_ratio",
         "crm_lifecycle_payment_grade_b_ratio",

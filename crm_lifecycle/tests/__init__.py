@@ -40,3 +40,7 @@ from . import test_complaint_escalation
 from . import test_complaint_security
 from . import test_complaint_portal
 from . import test_complaint_portal_tour
+from . import test_suggestion_lib
+from . import test_suggestions
+from . import test_suggestion_security
+from . import test_suggestion_tour
