@@ -3,3 +3,4 @@ from . import test_benchmark_floor
 from . import test_benchmark_loyalty
 from . import test_benchmark_payment
 from . import test_benchmark_complaints
+from . import test_benchmark_suggestions
