@@ -94,6 +94,8 @@ def item_similarity(matrix):
     ``matrix``, as a sparse CSR products x products matrix with an empty
     diagonal: entry (i, j) is ``|i and j| / sqrt(|i| |j|)``."""
     matrix = sparse.csr_matrix(matrix, dtype=np.float64)
+    if not matrix.shape[1]:
+        return sparse.csr_matrix((0, 0), dtype=np.float64)
     cooccurrence = (matrix.T @ matrix).tocsr()
     counts = cooccurrence.diagonal()
     cooccurrence.setdiag(0)

@@ -106,14 +106,21 @@ class CrmLifecycleSuggestionEngine(models.AbstractModel):
 
     @api.model
     def _read_pairs(self, company, today, months):
-        """(partner ids, product ids, in-last flags) arrays of the pairs."""
+        """(partner ids, product ids, in-last flags) arrays of the pairs,
+        fetched as three arrays rather than a tuple per pair."""
         self.env.flush_all()
-        self.env.cr.execute(self._pairs_sql(company, today, months))
-        rows = self.env.cr.fetchall()
-        if not rows:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty, np.zeros(0, dtype=bool)
-        partners, products, in_last = zip(*rows, strict=True)
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT COALESCE(ARRAY_AGG(q.partner_id), '{}'),
+                       COALESCE(ARRAY_AGG(q.product_id), '{}'),
+                       COALESCE(ARRAY_AGG(q.in_last), '{}')
+                  FROM (%s) q
+                """,
+                self._pairs_sql(company, today, months),
+            )
+        )
+        partners, products, in_last = self.env.cr.fetchone()
         return (
             np.array(partners, dtype=np.int64),
             np.array(products, dtype=np.int64),
@@ -196,7 +203,7 @@ class CrmLifecycleSuggestionEngine(models.AbstractModel):
     # ------------------------------------------------------------
 
     @api.model
-    def _build_model(self, company, today, settings):
+    def _company_model(self, company, today, settings):
         """The company's :class:`CompanyModel` over the window."""
         partners, products, _in_last = self._read_pairs(
             company, today, settings["suggestion_window_months"]
@@ -428,7 +435,7 @@ class CrmLifecycleSuggestionEngine(models.AbstractModel):
             ids, _more = next_ids()
             if not ids:
                 continue
-            model = self._build_model(company, today, settings)
+            model = self._company_model(company, today, settings)
             while ids:
                 result.update(
                     Batch._run_batch(
