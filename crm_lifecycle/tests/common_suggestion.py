@@ -18,8 +18,9 @@ class CrmLifecycleSuggestionCommon(CrmLifecycleCommon):
     - "pair" customers buy the best seller P with A, then B: twelve of them
       stop there, twelve go on to buy F;
     - "other" customers buy P with C, then D;
-    - "crowd" customers buy P with the five products E1 to E5 in one go:
-      the best sellers after P, never bought with A or B.
+    - "crowd" customers buy P with the five products E1 to E5 in one go,
+      then P again: E1 to E5 are the best sellers after P, never bought
+      with A or B.
 
     So B follows A; the five best sellers a pair customer has not bought
     are E1 to E5.
@@ -102,7 +103,10 @@ class CrmLifecycleSuggestionCommon(CrmLifecycleCommon):
         for partner in other:
             specs += [(partner, ago(90), ["P", "C"]), (partner, ago(60), ["D"])]
         for partner in crowd:
-            specs.append((partner, ago(80), ["P", "E1", "E2", "E3", "E4", "E5"]))
+            specs += [
+                (partner, ago(80), ["P", "E1", "E2", "E3", "E4", "E5"]),
+                (partner, ago(40), ["P"]),
+            ]
         cls._post(specs, company=company)
         return {
             "pair_stop": pair_stop,

@@ -61,7 +61,7 @@ class TestSuggestions(CrmLifecycleSuggestionCommon):
         self._post([(credited, ago(10), ["B"])], move_type="out_refund")
         self.env["crm.lifecycle.complaint"].create(
             {
-                "name": "Gadget B broke",
+                "subject": "Gadget B broke",
                 "partner_id": complained.id,
                 "product_ids": [Command.set(self.p["B"].ids)],
             }
@@ -184,7 +184,8 @@ class TestSuggestions(CrmLifecycleSuggestionCommon):
         """Held out: each customer's last purchase. The pair customers who
         stopped after B are found by their A; the best sellers they had not
         bought are E1 to E5. F and D were never bought before a last
-        purchase: nobody can find them."""
+        purchase: nobody can find them. The crowd's last purchase has
+        nothing new: it is not in the sample."""
         evaluation = self.env["crm.lifecycle.suggestion.evaluation"].with_user(
             self.manager
         )

@@ -19,8 +19,12 @@ registry.category("web_tour.tours").add("crm_lifecycle_suggestion_tour", {
         },
         {
             content: "Open the quotation",
-            trigger: ".o_list_view .o_data_row:first td.o_data_cell",
+            trigger: ".o_list_view .o_data_row:first td.o_data_cell[name=name]",
             run: "click",
+        },
+        {
+            content: "The quotation is open",
+            trigger: ".o_form_view div[name=order_line] .o_data_row",
         },
         {
             content: "Open the quotation's suggestions",
