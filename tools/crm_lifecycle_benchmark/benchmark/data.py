@@ -1206,9 +1206,9 @@ def build_products(env, count=BENCH_PRODUCTS):
             """
             UPDATE account_move_line l
                SET product_id = %(base)s + CASE
-                       WHEN l.id %% 5 = 0 THEN (l.id / 5) %% %(best)s
-                       ELSE (m.commercial_partner_id %% %(families)s) * %(family)s
-                            + (l.id * 7) %% %(family)s
+                       WHEN MOD(l.id, 5) = 0 THEN MOD(l.id / 5, %(best)s)
+                       ELSE MOD(m.commercial_partner_id, %(families)s) * %(family)s
+                            + MOD(l.id * 7, %(family)s)
                    END
               FROM account_move m
              WHERE m.id = l.move_id
