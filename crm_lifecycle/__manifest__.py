@@ -70,6 +70,8 @@
         "data/crm_lifecycle_funnel_alert_data.xml",
         "views/crm_lifecycle_funnel_alert_views.xml",
         "report/crm_lifecycle_action_item_views.xml",
+        "data/ir_cron_suggestion_data.xml",
+        "views/crm_lifecycle_suggestion_views.xml",
         "views/crm_lifecycle_menus.xml",
     ],
     "demo": [

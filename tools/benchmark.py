@@ -478,6 +478,33 @@ def cmd_funnel(args):
     print(json.dumps(result))
 
 
+def cmd_suggestions(args):
+    """The cross-sell suggestions of all customers (the bench catalogue of
+    2,000 products made once, if the database has none yet), with the
+    process's peak memory, and their hit rate against the best sellers.
+    What it writes is rolled back."""
+    registry = connect(args.db)
+    with registry.cursor() as cr:
+        made = data.build_products(env_of(cr))
+        cr.commit()
+    if made:
+        _vacuum(registry)
+    with registry.cursor() as cr:
+        env = env_of(cr)
+        cr.execute("SELECT COUNT(*) FROM product_product WHERE active")
+        products = cr.fetchone()[0]
+        queries = _queries()
+        result = measures.suggestions(env)
+        result["queries"] = _queries() - queries
+        result["products"] = products
+        result["products_made"] = made
+        result["peak_rss_mb"] = (
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        )
+        cr.rollback()
+    print(json.dumps(result))
+
+
 # ------------------------------------------------------------------
 # Orchestration
 # ------------------------------------------------------------------
@@ -575,6 +602,7 @@ def cmd_run(args):
         row["list_page"] = run_child(args, "listpage")
         row["funnel"] = run_child(args, "funnel")
         row["action_list"] = run_child(args, "actionlist")
+        row["suggestions"] = run_child(args, "suggestions")
         results.append(row)
         print(format_row(row), flush=True)
     if len(results) > 1:
@@ -653,6 +681,17 @@ def format_row(row):
             f" {funnel_alert['alerts']} of {funnel_alert['companies']}"
             " companies alerted)"
         )
+    sug = row.get("suggestions")
+    if sug:
+        lines += [
+            f"suggestions      {sug['seconds']:9.2f} s  {sug['queries']:>9,} queries"
+            f"  peak {sug['peak_rss_mb']:.0f} MB"
+            f"  ({sug['rows']:,} for {sug['customers']:,} customers,"
+            f" {sug['products']:,} products)",
+            f"  hit rate at 5  {sug['hit_rate']:.1%}"
+            f"  best sellers {sug['baseline_hit_rate']:.1%}"
+            f"  (sample {sug['sample']:,}, {sug['evaluation_seconds']:.2f} s)",
+        ]
     return "\n".join(lines)
 
 
@@ -687,6 +726,7 @@ def main():
         "complaints": cmd_complaints,
         "funnel": cmd_funnel,
         "fit": cmd_fit,
+        "suggestions": cmd_suggestions,
         "run": cmd_run,
     }
     return commands[args.command](args) or 0

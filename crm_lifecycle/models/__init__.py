@@ -55,3 +55,7 @@ from . import crm_lifecycle_fit_criterion
 from . import crm_lifecycle_fit
 from . import res_partner_fit
 from . import crm_lead_fit
+from . import crm_lifecycle_suggestion
+from . import crm_lifecycle_suggestion_evaluation
+from . import crm_lifecycle_suggestion_engine
+from . import res_partner_suggestion

@@ -81,6 +81,9 @@ SETTINGS = {
     "funnel_alert_min_count": Setting("int", 10, 0, 100000),
     # Customers to act on
     "action_overdue_days": Setting("int", 30, 0, 3650),
+    # Cross-sell suggestions
+    "suggestion_window_months": Setting("int", 24, 1, 120),
+    "suggestion_batch_size": Setting("int", 2000, 1, 100000, in_settings=False),
     # State of the daily job, not a setting: the day the age bands were
     # last refreshed.
     "age_band_date": Setting("date", False, in_settings=False),

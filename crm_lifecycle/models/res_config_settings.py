@@ -246,6 +246,13 @@ class ResConfigSettings(models.TransientModel):
         help="A phase with fewer entries a week on average is not watched, "
         "so that a small business gets no noise.",
     )
+    # Cross-sell suggestions
+    crm_lifecycle_suggestion_window_months = fields.Integer(
+        string="Suggestions Learn from (months)",
+        config_parameter="crm_lifecycle.suggestion_window_months",
+        help="Products bought together on the customer invoices of this many "
+        "last months make the cross-sell suggestions.",
+    )
 
     @api.constrains(
         "crm_lifecycle_payment_grade_a_ratio",

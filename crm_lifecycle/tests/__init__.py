@@ -48,3 +48,7 @@ from . import test_display_widgets
 from . import test_fit_lib
 from . import test_fit_score
 from . import test_fit_security
+from . import test_suggestion_lib
+from . import test_suggestions
+from . import test_suggestion_security
+from . import test_suggestion_tour

@@ -1142,6 +1142,90 @@ COMPLAINT_WAITING_SHARE = 0.05
 COMPLAINT_UNESCALATED_SHARE = 0.01
 
 
+# The catalogue of the cross-sell measure: 2,000 products in families of
+# ten; a customer buys mostly in the family its id points to, and one line
+# in five is one of the 50 best sellers.
+BENCH_PRODUCTS = 2000
+PRODUCT_FAMILY = 10
+BEST_SELLERS = 50
+
+
+def build_products(env, count=BENCH_PRODUCTS):
+    """``count`` products for sale, copies of the bench product, and the
+    product lines of the bench invoices and credit notes spread over them
+    (made once: returns the number of products made, 0 when they exist).
+
+    A line's product is one of the 50 best sellers for one line in five,
+    otherwise one of the ten products of its customer's family (the
+    customer's id modulo the number of families), both picked by the line's
+    id: the suggestions have a structure to find and best sellers to
+    resist, and every other figure (amounts, dates, categories) is the
+    same."""
+    cr = env.cr
+    env.flush_all()
+    cr.execute(
+        "SELECT COUNT(*) FROM product_product WHERE default_code LIKE 'BENCH-P-%%'"
+    )
+    if cr.fetchone()[0]:
+        return 0
+    product = env["product.product"].search([("name", "=", "Bench Product")], limit=1)
+    template_base = _next_id(cr, "product_template")
+    clone(
+        cr,
+        "product_template",
+        product.product_tmpl_id.id,
+        SQL(
+            "SELECT %s + n AS new_id, n FROM generate_series(0, %s) n",
+            template_base,
+            count - 1,
+        ),
+        {"name": "jsonb_build_object('en_US', 'Bench Product ' || (s.n + 1))"},
+    )
+    product_base = _next_id(cr, "product_product")
+    clone(
+        cr,
+        "product_product",
+        product.id,
+        SQL(
+            "SELECT %s + n AS new_id, %s + n AS template_id, n"
+            " FROM generate_series(0, %s) n",
+            product_base,
+            template_base,
+            count - 1,
+        ),
+        {
+            "product_tmpl_id": "s.template_id",
+            "default_code": "'BENCH-P-' || (s.n + 1)",
+        },
+    )
+    _reset_sequence(cr, "product_template")
+    _reset_sequence(cr, "product_product")
+    families = max(count // PRODUCT_FAMILY, 1)
+    cr.execute(
+        SQL(
+            """
+            UPDATE account_move_line l
+               SET product_id = %(base)s + CASE
+                       WHEN MOD(l.id, 5) = 0 THEN MOD(l.id / 5, %(best)s)
+                       ELSE MOD(m.commercial_partner_id, %(families)s) * %(family)s
+                            + MOD(l.id * 7, %(family)s)
+                   END
+              FROM account_move m
+             WHERE m.id = l.move_id
+               AND l.product_id = %(product)s
+               AND l.display_type = 'product'
+            """,
+            base=product_base,
+            best=min(BEST_SELLERS, count),
+            families=families,
+            family=min(PRODUCT_FAMILY, count),
+            product=product.id,
+        )
+    )
+    env.invalidate_all()
+    return count
+
+
 @events_held()
 def build_complaints(env):
     """Two complaint cases per bench customer on average (0 to 4), opened

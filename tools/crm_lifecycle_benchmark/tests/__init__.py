@@ -6,3 +6,4 @@ from . import test_benchmark_complaints
 from . import test_benchmark_funnel
 from . import test_benchmark_action_list
 from . import test_benchmark_fit
+from . import test_benchmark_suggestions
