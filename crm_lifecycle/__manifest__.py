@@ -15,6 +15,7 @@
         "account",
         "loyalty",
         "survey",
+        "spreadsheet_dashboard",
     ],
     "external_dependencies": {"python": ["numpy", "scipy"]},
     "data": [
@@ -65,6 +66,7 @@
         "report/crm_lifecycle_complaint_sla_report_views.xml",
         "views/crm_lifecycle_complaint_portal_templates.xml",
         "views/crm_lifecycle_menus.xml",
+        "data/spreadsheet_dashboard_data.xml",
     ],
     "demo": [
         "demo/res_partner_demo.xml",
