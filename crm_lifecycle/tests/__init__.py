@@ -40,3 +40,5 @@ from . import test_complaint_escalation
 from . import test_complaint_security
 from . import test_complaint_portal
 from . import test_complaint_portal_tour
+from . import test_lifecycle_dashboard
+from . import test_lifecycle_dashboard_tour
