@@ -194,7 +194,7 @@ class TestLifecycleDashboard(TransactionCase):
         for pivot in self.pivots.values():
             for matching in pivot["fieldMatching"].values():
                 fields_by_model.setdefault(pivot["model"], set()).add(matching["chain"])
-        self.assertGreaterEqual(len(fields_by_model), 8)
+        self.assertGreaterEqual(len(fields_by_model), 7)
         for model_name, names in fields_by_model.items():
             for user in (self.manager, self.bare_manager):
                 Model = self.env[model_name].with_user(user)

@@ -27,6 +27,9 @@ class TestLifecycleDashboardTour(HttpCase):
             partner._lifecycle_set_phase(phase, "Dashboard tour")
         dashboard = self.env.ref("crm_lifecycle.spreadsheet_dashboard_crm_lifecycle")
         self.assertFalse(dashboard._dashboard_is_empty())
+        # The tour reads the dashboard's Customers figure: these three.
+        summary = self.env["crm.lifecycle.funnel.summary"].search([])
+        self.assertEqual(sum(summary.mapped("customer_count")), 3)
         self.start_tour(
             "/odoo/action-spreadsheet_dashboard.ir_actions_dashboard_action",
             "crm_lifecycle_dashboard_tour",
