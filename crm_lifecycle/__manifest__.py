@@ -15,6 +15,7 @@
         "account",
         "loyalty",
         "survey",
+        "spreadsheet_dashboard",
     ],
     "external_dependencies": {"python": ["numpy", "scipy", "scikit-learn"]},
     "data": [
@@ -73,6 +74,7 @@
         "data/ir_cron_suggestion_data.xml",
         "views/crm_lifecycle_suggestion_views.xml",
         "views/crm_lifecycle_menus.xml",
+        "data/spreadsheet_dashboard_data.xml",
     ],
     "demo": [
         "demo/res_partner_demo.xml",

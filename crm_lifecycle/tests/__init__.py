@@ -52,3 +52,5 @@ from . import test_suggestion_lib
 from . import test_suggestions
 from . import test_suggestion_security
 from . import test_suggestion_tour
+from . import test_lifecycle_dashboard
+from . import test_lifecycle_dashboard_tour
