@@ -7,7 +7,8 @@ of
     demo-data                        the demo customers of the installed
                                      release (Odoo's own demo data would take
                                      minutes more)
-    seed-legacy                      indexes an earlier version left behind
+    layout-before, layout-after      the complaint figures in plain columns
+                                     before, per company after
     snapshot OUT                     every stored figure, as JSON
     compare BEFORE AFTER UPGRADE_LOG prints the check lines tools/test counts
 
@@ -33,18 +34,26 @@ from odoo.tools import SQL, convert_file  # noqa: E402
 MODULE = "crm_lifecycle"
 SKIPPED_COLUMNS = {"write_date", "write_uid"}
 LOG_ERROR = re.compile(r"^\S+ \S+ \d+ (ERROR|CRITICAL) ")
-# What 18.0.1.0.0 and earlier dropped in init(), now migrations/18.0.1.1.0.
-LEGACY_INDEXES = {
-    "crm_lifecycle_account_move_partner_idx": SQL(
-        "CREATE INDEX crm_lifecycle_account_move_partner_idx"
-        " ON account_move (partner_id)"
-    ),
-    "res_partner__payment_on_time_ratio_index": SQL(
-        "CREATE INDEX res_partner__payment_on_time_ratio_index"
-        " ON res_partner (payment_on_time_ratio)"
-        " WHERE payment_on_time_ratio IS NOT NULL"
-    ),
-}
+# What 18.0.1.2.0 kept in plain columns and 18.0.1.3.0 keeps per company
+# (migrations/18.0.1.3.0): the customer's complaint figures.
+PER_COMPANY_COLUMNS = (
+    "complaint_count",
+    "complaint_open_count",
+    "complaint_avg_resolution_hours",
+    "complaint_last_date",
+    "complaint_churn_signal",
+)
+
+
+def _column_types(cr, names):
+    """The data type of each of these res_partner columns (None: none)."""
+    cr.execute(
+        "SELECT column_name, data_type FROM information_schema.columns"
+        " WHERE table_name = 'res_partner' AND column_name = ANY(%s)",
+        [list(names)],
+    )
+    types = dict(cr.fetchall())
+    return {name: types.get(name) for name in names}
 
 
 def check(name, problem=None):
@@ -245,21 +254,29 @@ def main(args):
             load_demo_data(env)
         return 0
     with odoo.sql_db.db_connect(odoo.tools.config["db_name"]).cursor() as cr:
-        if command == "seed-legacy":
-            for statement in LEGACY_INDEXES.values():
-                cr.execute(statement)
+        if command == "layout-before":
+            plain = _column_types(cr, PER_COMPANY_COLUMNS)
+            check(
+                "the previous release keeps the complaint figures in plain columns",
+                set(plain.values()) & {"jsonb", None}
+                and f"found {plain}: not the release this check is for",
+            )
         elif command == "snapshot":
             with open(args[1], "w", encoding="utf-8") as file:
                 json.dump(snapshot(cr), file, default=str, sort_keys=True)
-        elif command == "legacy-gone":
+        elif command == "layout-after":
+            after = _column_types(cr, PER_COMPANY_COLUMNS)
             cr.execute(
-                SQL(
-                    "SELECT indexname FROM pg_indexes WHERE indexname IN %s",
-                    tuple(LEGACY_INDEXES),
-                )
+                "SELECT column_name FROM information_schema.columns"
+                " WHERE table_name = 'res_partner' AND column_name LIKE %s",
+                ["complaint%moved%"],
             )
-            left = [name for (name,) in cr.fetchall()]
-            check("upgrade drops the legacy indexes", left and ", ".join(left))
+            moved = [name for (name,) in cr.fetchall()]
+            wrong = {name: kind for name, kind in after.items() if kind != "jsonb"}
+            check(
+                "upgrade keeps the complaint figures per company, no column left aside",
+                (wrong or moved) and f"not per company: {wrong}, set aside: {moved}",
+            )
         else:
             raise SystemExit(f"unknown command {command}")
     return 0
