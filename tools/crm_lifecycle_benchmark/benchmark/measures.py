@@ -6,7 +6,7 @@ import time
 
 from odoo.tools import SQL
 
-from . import floor_complaints, floor_loyalty, floor_outputs, naive
+from . import floor_complaints, floor_fit, floor_loyalty, floor_outputs, naive
 
 # The module's default rules (2 invoices or 2 categories in 365 days make an
 # extension), on the bench customers, written as the module writes them:
@@ -148,6 +148,7 @@ def reset_outputs(env):
     floor_loyalty.reset_loyalty_outputs(cr)
     floor_outputs.reset_retention_outputs(cr)
     floor_complaints.reset_complaint_outputs(cr)
+    floor_fit.reset_fit_outputs(cr)
     env.invalidate_all()
 
 
@@ -173,6 +174,7 @@ def floor_recompute(env):
         ("loyalty", lambda: floor_loyalty.floor_loyalty(env.cr)),
         ("retention", lambda: floor_outputs.floor_retention(env)),
         ("complaints", lambda: floor_complaints.floor_complaints(env.cr)),
+        ("fit", lambda: floor_fit.floor_fit(env)),
     ):
         started = time.perf_counter()
         run()

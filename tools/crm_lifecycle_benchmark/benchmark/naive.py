@@ -11,7 +11,11 @@ from dateutil.relativedelta import relativedelta
 from odoo import fields
 from odoo.tools import float_round
 
+from odoo.addons.crm_lifecycle.lib import fit as fitlib
 from odoo.addons.crm_lifecycle.models.crm_lifecycle_retention import RFM_DIMENSIONS
+from odoo.addons.crm_lifecycle.models.crm_lifecycle_retention_scoring import (
+    PREVIOUS_CHURN_DAYS,
+)
 from odoo.addons.crm_lifecycle.models.engine_path import engine_writes
 
 INVOICE_DOMAIN = [
@@ -23,14 +27,15 @@ INVOICE_DOMAIN = [
 
 def recompute(env, partners):
     """Phase, payment figures, loyalty points and tier, RFM, churn and
-    lifetime value, complaint figures of each partner, one partner after
-    the other."""
+    lifetime value (with last week's churn kept), complaint figures and fit
+    score of each partner, one partner after the other."""
     company = env.company
     today = fields.Date.context_today(env["res.partner"])
     retention = env["crm.lifecycle.retention"].sudo()
     fit = retention._latest_fit(company, today)
     settings = retention._get_settings()
     thresholds = env["res.partner"]._payment_grade_thresholds()
+    fit_scoring = fit_scorer(env, company)
     # The peer writes its outputs as the module's engine writes its own.
     with engine_writes():
         for partner in partners.with_env(env):
@@ -43,6 +48,7 @@ def recompute(env, partners):
             if fit:
                 scores(env, partner, invoices, fit, settings, today)
             complaints(env, partner)
+            fit_score(env, partner, company, fit_scoring)
             env.flush_all()
             env.invalidate_all()
 
@@ -298,4 +304,122 @@ def scores(env, partner, invoices, fit, settings, today):
         )
     values = retention._score_values(fit, [row], settings).get(partner.id)
     if values:
+        # Last week's churn probability kept once a week, as the module's
+        # scoring does (_keep_previous_churn).
+        kept_on = partner.churn_previous_date
+        if not kept_on or kept_on <= today - timedelta(days=PREVIOUS_CHURN_DAYS):
+            values["churn_probability_previous"] = partner.churn_probability
+            values["churn_previous_date"] = today
+        values["retention_score_date"] = today
         partner.write(values)
+
+
+def fit_scorer(env, company):
+    """The function that scores one partner's traits in ``company`` with
+    its active fitted model, else its manual criteria, read once: (score,
+    method, reason tokens), or None when there is nothing to score with."""
+    model = (
+        env["crm.lifecycle.fit.model"]
+        .sudo()
+        .search([("company_id", "=", company.id)], order="id desc", limit=1)
+    )
+    if model.method == "model" and model.coefficients:
+
+        def score_by_model(row):
+            scores, reasons = fitlib.score_model(
+                model.intercept, model.coefficients, [row]
+            )
+            return scores[0], "model", reasons[0]
+
+        return score_by_model
+    weights = {}
+    for criterion in (
+        env["crm.lifecycle.fit.criterion"]
+        .sudo()
+        .search([("company_id", "=", company.id)])
+    ):
+        key = criterion._fit_token()
+        if key:
+            weights[key] = max(weights.get(key, 0), criterion.weight)
+    if not weights:
+        return None
+
+    def score_by_criteria(row):
+        scores, reasons = fitlib.score_criteria(weights, [row])
+        return scores[0], "criteria", reasons[0]
+
+    return score_by_criteria
+
+
+def fit_traits(env, partner, company):
+    """The trait tokens of a prospect or customer of ``company``, read
+    through the ORM (its fields, its first opportunity, the product
+    categories of its first invoice), or None when it is none of them."""
+    if (
+        not partner.lifecycle_phase
+        or partner.commercial_partner_id != partner
+        or partner.company_id not in (company, company.browse())
+    ):
+        return None
+    row = [f"company_type:{'company' if partner.is_company else 'person'}"]
+    lead = (
+        env["crm.lead"]
+        .with_context(active_test=False)
+        .search(
+            [
+                ("partner_id", "child_of", partner.id),
+                ("type", "=", "opportunity"),
+                ("company_id", "in", (False, company.id)),
+            ],
+            order="create_date, id",
+            limit=1,
+        )
+    )
+    for trait_type, record in (
+        ("industry", partner.industry_id),
+        ("country", partner.country_id),
+        ("state", partner.state_id),
+        ("team", partner.user_id.sale_team_id or lead.team_id),
+        ("source", lead.source_id),
+        ("medium", lead.medium_id),
+    ):
+        if record:
+            row.append(f"{trait_type}:{record.id}")
+    row.extend(
+        f"tag:{tag.id}" for tag in partner.with_context(active_test=False).category_id
+    )
+    first = env["account.move"].search(
+        [
+            ("commercial_partner_id", "=", partner.id),
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+            ("company_id", "=", company.id),
+        ],
+        order="invoice_date, id",
+        limit=1,
+    )
+    lines = first.invoice_line_ids.filtered(
+        lambda line: line.display_type == "product" and line.product_id
+    )
+    row.extend(f"category:{categ.id}" for categ in lines.product_id.categ_id)
+    return row
+
+
+def fit_score(env, partner, company, scoring):
+    """The fit score of one partner in ``company``: its traits read, scored
+    and written (cleared when it is not a prospect or customer)."""
+    row = fit_traits(env, partner, company) if scoring else None
+    if row is None:
+        values = {
+            "lifecycle_fit_score": 0,
+            "lifecycle_fit_method": False,
+            "lifecycle_fit_reason_keys": False,
+        }
+    else:
+        score, method, reasons = scoring(row)
+        values = {
+            "lifecycle_fit_score": score,
+            "lifecycle_fit_method": method,
+            "lifecycle_fit_reason_keys": ",".join(reasons) or False,
+        }
+    partner.with_company(company).write(values)

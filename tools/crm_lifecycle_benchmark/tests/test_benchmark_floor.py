@@ -5,7 +5,8 @@ from odoo import Command, fields
 from odoo.tests import tagged
 from odoo.tools import SQL
 
-from odoo.addons.crm_lifecycle_benchmark.benchmark import floor_outputs
+from odoo.addons.crm_lifecycle.models.crm_lifecycle_fit import FIT_COLUMNS
+from odoo.addons.crm_lifecycle_benchmark.benchmark import floor_fit, floor_outputs
 
 from .common_benchmark import BenchmarkCommon
 
@@ -299,3 +300,104 @@ class TestBenchmarkFloor(BenchmarkCommon):
         )
         self._assert_close(raw_module, self._raw(RETENTION_FIELDS), "retention jsonb")
         self._assert_close(fits_module, self._fits(), "clv fit")
+
+    def _fit_setup(self):
+        """Traits on the bench customers (industries, tags), a fitted model
+        in the main company and manual criteria in the second one, so that
+        both ways of scoring, with reasons, are exercised."""
+        industries = self.env["res.partner.industry"].create(
+            [{"name": "Floor Industry A"}, {"name": "Floor Industry B"}]
+        )
+        tag = self.env["res.partner.category"].create({"name": "Floor Tag"})
+        customers = self.env["res.partner"].search(
+            [("name", "=like", "Bench Customer %")], order="id"
+        )
+        for index, partner in enumerate(customers):
+            vals = {"industry_id": industries[index % 3].id} if index % 3 < 2 else {}
+            if index % 4 == 0:
+                vals["category_id"] = [Command.link(tag.id)]
+            if index % 5 == 0:
+                vals["is_company"] = True
+            if vals:
+                partner.write(vals)
+        main, second = self.companies[0], self.companies[1]
+        self.env["crm.lifecycle.fit.model"].create(
+            {
+                "company_id": main.id,
+                "date": self.today,
+                "method": "model",
+                "intercept": -0.4,
+                "coefficients": {
+                    f"industry:{industries[0].id}": 1.25,
+                    f"industry:{industries[1].id}": -0.5,
+                    f"tag:{tag.id}": 0.75,
+                    "company_type:company": 0.3,
+                    "company_type:person": -0.2,
+                },
+            }
+        )
+        self.env["crm.lifecycle.fit.criterion"].with_company(second).create(
+            [
+                {
+                    "company_id": second.id,
+                    "trait_type": "industry",
+                    "value_ref": f"res.partner.industry,{industries[1].id}",
+                    "weight": 60,
+                },
+                {
+                    "company_id": second.id,
+                    "trait_type": "tag",
+                    "value_ref": f"res.partner.category,{tag.id}",
+                    "weight": 40,
+                },
+                {
+                    "company_id": second.id,
+                    "trait_type": "company_type",
+                    "company_type": "company",
+                    "weight": 20,
+                },
+            ]
+        )
+
+    def test_fit_floor_writes_what_the_module_writes(self):
+        self._fit_setup()
+        Partner = self.env["res.partner"].with_context(tracking_disable=True)
+        floor_fit.reset_fit_outputs(self.env.cr)
+        self.env.invalidate_all()
+        # The daily job: the fit pass scores with the active model or the
+        # criteria, after the phase pass.
+        Partner._lifecycle_recompute_all()
+        by_module = self._values(FIT_COLUMNS)
+        raw_module = self._raw(FIT_COLUMNS)
+        scored = {key: v for key, v in by_module.items() if v["lifecycle_fit_method"]}
+        methods = {
+            company_id: {
+                v["lifecycle_fit_method"]
+                for key, v in scored.items()
+                if key[1] == company_id
+            }
+            for company_id in self.companies.ids
+        }
+        self.assertEqual(methods[self.companies[0].id], {"model"})
+        self.assertEqual(methods[self.companies[1].id], {"criteria"})
+        self.assertGreater(len(scored), 40)
+        self.assertGreater(len({v["lifecycle_fit_score"] for v in scored.values()}), 3)
+        self.assertTrue(any(v["lifecycle_fit_reason_keys"] for v in scored.values()))
+        self.assertTrue(
+            any("," in (v["lifecycle_fit_reason_keys"] or "") for v in scored.values())
+        )
+
+        floor_fit.reset_fit_outputs(self.env.cr)
+        self.env.invalidate_all()
+        self.assertFalse(
+            any(any(raw.values()) for raw in self._raw(FIT_COLUMNS).values())
+        )
+        self.assertFalse(
+            any(v["lifecycle_fit_method"] for v in self._values(FIT_COLUMNS).values())
+        )
+
+        written = floor_fit.floor_fit(self.env)
+        self.assertEqual(sum(written.values()), len(scored))
+        self._assert_same_values(by_module, self._values(FIT_COLUMNS), {})
+        # The very same jsonb, Odoo's shape: no key for a fallback value.
+        self._assert_close(raw_module, self._raw(FIT_COLUMNS), "fit jsonb")

@@ -99,9 +99,20 @@ class TestBenchmarkSmoke(BenchmarkCommon):
         )
         self.assertEqual(self._phases(), by_module)
 
+    def _fit_criterion(self):
+        """Manual criteria, so that the daily fit pass scores the bench
+        customers (too few of them for a fitted model), each above 0."""
+        self.env["crm.lifecycle.fit.criterion"].create(
+            [
+                {"trait_type": "company_type", "company_type": "company", "weight": 50},
+                {"trait_type": "company_type", "company_type": "person", "weight": 30},
+            ]
+        )
+
     def test_reset_and_whole_floor_as_the_benchmark_runs_them(self):
         """The benchmark's reset empties every output of the daily jobs and
         its floor writes them all again, part by part."""
+        self._fit_criterion()
         self.env["res.partner"]._lifecycle_recompute_all()
         self.env["res.partner"]._retention_recompute_all()
         measures.reset_outputs(self.env)
@@ -110,15 +121,18 @@ class TestBenchmarkSmoke(BenchmarkCommon):
         self.assertFalse(any(customers.mapped("payment_grade")))
         self.assertFalse(any(customers.mapped("loyalty_tier_id")))
         self.assertFalse(any(customers.mapped("rfm_segment")))
+        self.assertFalse(any(customers.mapped("lifecycle_fit_method")))
         parts = measures.floor_recompute(self.env)
         self.assertEqual(
-            set(parts), {"phases", "complaints", "payment", "loyalty", "retention"}
+            set(parts),
+            {"phases", "complaints", "payment", "loyalty", "retention", "fit"},
         )
         self.env.invalidate_all()
         self.assertTrue(all(customers.mapped("lifecycle_phase")))
         self.assertTrue(any(customers.mapped("payment_grade")))
         self.assertTrue(any(customers.mapped("loyalty_tier_id")))
         self.assertTrue(any(customers.mapped("rfm_segment")))
+        self.assertTrue(all(customers.mapped("lifecycle_fit_method")))
 
     def _every_output(self):
         """Per customer: one figure of each output of the daily jobs."""
@@ -137,6 +151,13 @@ class TestBenchmarkSmoke(BenchmarkCommon):
                 "rfm_segment": partner.rfm_segment,
                 "churn": partner.churn_probability
                 and round(partner.churn_probability, 6),
+                "churn_previous": partner.churn_probability_previous
+                and round(partner.churn_probability_previous, 6),
+                "churn_previous_date": partner.churn_previous_date,
+                "retention_score_date": partner.retention_score_date,
+                "fit_score": partner.lifecycle_fit_score,
+                "fit_method": partner.lifecycle_fit_method,
+                "fit_reasons": partner.lifecycle_fit_reason_keys,
             }
             for partner in customers
         }
@@ -145,15 +166,27 @@ class TestBenchmarkSmoke(BenchmarkCommon):
         """The naive peer computes every output, not only the phases, with
         the module's rules: its figures are the module's."""
         env = self.env(context={"tracking_disable": True})
+        self._fit_criterion()
         env["res.partner"]._lifecycle_recompute_all()
         env["res.partner"]._retention_recompute_all()
         by_module = self._every_output()
         self.assertTrue(any(o["payment_grade"] for o in by_module.values()))
+        self.assertTrue(any(o["fit_method"] for o in by_module.values()))
+        self.assertTrue(any(o["fit_score"] for o in by_module.values()))
+        self.assertTrue(any(o["churn_previous_date"] for o in by_module.values()))
         self.assertTrue(any(o["loyalty_points"] for o in by_module.values()))
         self.assertTrue(any(o["rfm_segment"] for o in by_module.values()))
         measures.reset_outputs(self.env)
         reset = self._every_output().values()
-        self.assertFalse(any(o["phase"] or o["payment_grade"] for o in reset))
+        self.assertFalse(
+            any(
+                o["phase"]
+                or o["payment_grade"]
+                or o["fit_method"]
+                or o["churn_previous_date"]
+                for o in reset
+            )
+        )
         # The day's fit, which the module's scores also come from.
         env["crm.lifecycle.retention"]._fit_company_safe(
             self.env.company, fields.Date.context_today(self.env.user)
