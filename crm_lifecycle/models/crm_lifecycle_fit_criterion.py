@@ -140,7 +140,10 @@ class CrmLifecycleFitCriterion(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        self._fit_check_vals(vals)
+        # Nothing to check on no record: Odoo's partner merge writes every
+        # reference field of the records it found, none included.
+        if self:
+            self._fit_check_vals(vals)
         return super().write(vals)
 
     @api.constrains("trait_type", "value_ref", "company_type", "weight")

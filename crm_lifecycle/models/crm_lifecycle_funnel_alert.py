@@ -426,15 +426,20 @@ class CrmLifecycleFunnelAlert(models.Model):
         for metric in METRICS:
             if self[f"{metric}_status"] != "drop":
                 continue
+            # The figures first: the terms' extractor evaluates every string
+            # of a call to _(), and an f-string there cannot be evaluated.
+            count = self[f"{metric}_count"]
+            share = round(self[f"{metric}_share"])
+            average = round(self[f"{metric}_average"], 1)
             lines.append(
                 self.env._(
                     "%(metric)s: %(count)s in the week of %(week)s, %(share)s %% "
                     "of the 8-week average of %(average)s.",
                     metric=labels[metric],
-                    count=self[f"{metric}_count"],
+                    count=count,
                     week=self.week,
-                    share=round(self[f"{metric}_share"]),
-                    average=round(self[f"{metric}_average"], 1),
+                    share=share,
+                    average=average,
                 )
             )
         return Markup("").join(Markup("<p>%s</p>") % line for line in lines)
