@@ -339,6 +339,7 @@ def cmd_complaints(args):
     rolled back."""
     registry = connect(args.db)
     with registry.cursor() as cr:
+        data.normalize_emails(cr)
         made = data.build_complaints(env_of(cr))
         cr.commit()
     if made:

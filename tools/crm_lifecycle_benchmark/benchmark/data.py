@@ -215,6 +215,8 @@ def build(env, customers, invoices):
             "complete_name": "'Bench Customer ' || s.n",
             "commercial_partner_id": "s.new_id",
             "email": "'bench' || s.n || '@example.com'",
+            # As Odoo computes it: the mail gateway finds a sender by it.
+            "email_normalized": "'bench' || s.n || '@example.com'",
             "create_date": "now() - ((mod(s.n, 900)) || ' days')::interval",
             "lifecycle_phase": "NULL",
             "lifecycle_phase_since": "NULL",
@@ -1227,6 +1229,19 @@ def build_products(env, count=BENCH_PRODUCTS):
 
 
 @events_held()
+def normalize_emails(cr):
+    """The normalized e-mail of the bench customers, as Odoo computes it, in
+    a database built before the builder wrote it: the mail gateway finds a
+    known sender by it (the e-mail intake measure). Returns the rows set."""
+    cr.execute(
+        """
+        UPDATE res_partner SET email_normalized = lower(email)
+         WHERE email LIKE 'bench%%@example.com' AND email_normalized IS NULL
+        """
+    )
+    return cr.rowcount
+
+
 def build_complaints(env):
     """Two complaint cases per bench customer on average (0 to 4), opened
     over the last two years: 85 % closed (some late, some reopened), 5 %
